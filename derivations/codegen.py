@@ -1,0 +1,132 @@
+r"""Code generation: the derived fields as callables, one printer per numeric target.
+
+* ``mpmath`` — :func:`sympy.lambdify` with SymPy's mpmath printer and common-subexpression
+  elimination. Rationals print as ``mpf(p)/mpf(q)``, so constants are exact to the working
+  precision of the caller's :func:`mpmath.workdps` (no Python float enters).
+* ``numpy`` — the same expressions for float64 arrays (vectorised over points).
+* ``arb`` — python-flint balls: the mpmath printer's output evaluated in a namespace whose
+  ``mpf``, ``exp``, ``sqrt``… are :class:`flint.arb` operations, so every result is a rigorous
+  enclosure at ``flint.ctx.dps`` digits.
+
+Fields are emitted in the max-shifted log-space form
+:math:`\sum_i e^{E_i-M}F_i/\sum_j e^{E_j-M}`, :math:`M=\max_j E_j`, which stays finite where
+the explicit form underflows to 0/0 (e.g. :math:`t=10^{-30}`); the explicit form is available
+for comparison (``form="explicit"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+from sympy.printing.pycode import MpmathPrinter
+
+from .fields import derive
+from .schedules import T, Schedule
+
+__all__ = ["BACKENDS", "CompiledField", "compile_field", "compile_arb", "to_mpf", "to_arb"]
+
+BACKENDS = ("mpmath", "numpy", "arb")
+
+
+def to_mpf(q: Fraction | int | str):
+    """An exact rational as an mpmath number at the current precision (one rounding)."""
+    import mpmath
+
+    q = Fraction(q)
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def to_arb(q: Fraction | int | str):
+    """An exact rational as a flint ball containing it."""
+    from flint import arb, fmpq
+
+    q = Fraction(q)
+    return arb(fmpq(q.numerator, q.denominator))
+
+
+class _ArbNamespace:
+    """Stands in for the ``mpmath`` module inside generated code: every operation is a ball."""
+
+    def __getattr__(self, name: str):
+        from flint import arb
+
+        if name == "mpf":
+            return arb
+        if name == "pi":
+            return arb.pi()
+        if name == "e":
+            return arb(1).exp()
+        unary = {
+            "exp": arb.exp, "log": arb.log, "sqrt": arb.sqrt, "sin": arb.sin, "cos": arb.cos,
+            "tan": arb.tan, "sinh": arb.sinh, "cosh": arb.cosh, "tanh": arb.tanh,
+            "atan": arb.atan, "asin": arb.asin, "acos": arb.acos, "fabs": abs,
+        }
+        if name in unary:
+            return unary[name]
+        raise AttributeError(f"no ball-arithmetic counterpart of mpmath.{name}")
+
+
+def _lambdify(symbols: Sequence[sp.Symbol], exprs, backend: str) -> Callable[..., Any]:
+    if backend == "numpy":
+        return sp.lambdify(symbols, exprs, modules="numpy", cse=True)
+    if backend == "mpmath":
+        return sp.lambdify(symbols, exprs, modules="mpmath", printer=MpmathPrinter, cse=True)
+    if backend == "arb":
+        return sp.lambdify(symbols, exprs, modules=[{"mpmath": _ArbNamespace()}],
+                           printer=MpmathPrinter, cse=True)
+    raise ValueError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
+
+
+def compile_arb(symbols: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]) -> Callable[[Sequence], list]:
+    """Ball evaluation of ``exprs`` at exact rational values of ``symbols``."""
+    fn = _lambdify(list(symbols), list(exprs), "arb")
+
+    def evaluate(values: Sequence[Fraction]) -> list:
+        from flint import arb
+
+        out = fn(*[to_arb(v) for v in values])
+        if any(isinstance(v, float) for v in out):
+            raise TypeError("a float leaked into ball evaluation")
+        return [v if isinstance(v, arb) else arb(v) for v in out]
+
+    return evaluate
+
+
+class CompiledField:
+    r"""A derived field :math:`F(x,t;X)` compiled for a training-set shape ``(n, d)``.
+
+    Call as ``field(x, t, X)`` with ``x`` a length-d sequence, ``t`` a scalar and ``X`` an
+    n-by-d nested sequence, all already in the backend's number type (see :func:`to_mpf`,
+    :func:`to_arb`); the numpy backend also takes arrays for the coordinates of ``x``.
+    """
+
+    def __init__(self, schedule: Schedule, name: str, n: int, d: int, backend: str,
+                 form: str = "shifted"):
+        D = derive(schedule, n, d)
+        fields = D.fields()
+        if name not in fields:
+            raise ValueError(f"unknown field {name!r} (choose from {', '.join(fields)})")
+        mixture = fields[name]
+        expr = {"shifted": mixture.shifted, "explicit": mixture.explicit}[form]()
+        self.schedule, self.name, self.n, self.d, self.backend, self.form = (
+            schedule, name, n, d, backend, form)
+        self.symbols = [*D.x, T, *[D.X[i, j] for i in range(n) for j in range(d)]]
+        self.expression = expr
+        self._fn = _lambdify(self.symbols, list(expr), backend)
+
+    def __call__(self, x: Sequence, t, X: Sequence[Sequence]) -> list:
+        flat = [v for row in X for v in row]
+        if len(x) != self.d or len(flat) != self.n * self.d:
+            raise ValueError(f"expected x in R^{self.d} and X of shape ({self.n}, {self.d})")
+        return list(self._fn(*x, t, *flat))
+
+
+@lru_cache(maxsize=128)
+def compile_field(schedule: Schedule, name: str, n: int, d: int, backend: str = "mpmath",
+                  form: str = "shifted") -> CompiledField:
+    """A cached :class:`CompiledField`."""
+    return CompiledField(schedule, name, n, d, backend, form)

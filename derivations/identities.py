@@ -1,0 +1,397 @@
+r"""Identities between the derived fields, checked symbolically and at exact rational points.
+
+Each :class:`Identity` is stated twice:
+
+* **per component** — a residual :math:`r_i(x,t)` built from one atom :math:`X_i` alone. All
+  the fields are softmax mixtures with the same weights, and each identity is affine in the
+  per-atom quantities (or, for the transport equations, linear in :math:`\varphi_i` once
+  :math:`\rho_t w_i = \varphi_i/N`), so :math:`r_i \equiv 0` for one generic atom proves the
+  identity for every :math:`N` and :math:`d`.
+* **for the whole mixture** — ``lhs`` and ``rhs`` built from the explicit softmax of a
+  symbolic training set (default :math:`N=3`, :math:`d=2`), with no appeal to the argument above.
+
+A residual is decided by replacing each kernel :math:`e^{E_i}` by a positive symbol
+:math:`p_i` (after all differentiation), clearing denominators and expanding the numerator;
+only if that is not literally 0 is a (per-term) ``simplify`` tried. No global ``simplify``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from .fields import OracleDerivation
+from .schedules import T
+
+__all__ = [
+    "Identity",
+    "IDENTITIES",
+    "SymbolicCheck",
+    "NumericCheck",
+    "identity",
+    "residual_is_zero",
+    "check_symbolic",
+    "check_numeric",
+]
+
+Pair = tuple[sp.Matrix, sp.Matrix]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A named identity with the claim ids it supports."""
+
+    key: str
+    title: str
+    claims: tuple[str, ...]
+    statement: str  # LaTeX
+    mixture: Callable[[OracleDerivation], Pair]
+    component: Callable[[OracleDerivation, int], sp.Matrix]
+
+
+def _as_matrix(e) -> sp.Matrix:
+    return e if isinstance(e, sp.MatrixBase) else sp.Matrix([e])
+
+
+def _div(D: OracleDerivation, field: sp.Matrix) -> sp.Expr:
+    return sp.Add(*[sp.diff(field[j], D.x[j]) for j in range(D.d)])
+
+
+def _lap(D: OracleDerivation, f: sp.Expr) -> sp.Expr:
+    return sp.Add(*[sp.diff(f, xj, 2) for xj in D.x])
+
+
+def _log_phi(D: OracleDerivation, i: int) -> sp.Expr:
+    return sp.log(D.normalizer) + D.logits[i]
+
+
+# -- the identities ---------------------------------------------------------------------------
+
+def _continuity_mix(D: OracleDerivation) -> Pair:
+    rho = D.density
+    b = D.velocity.explicit()
+    return _as_matrix(sp.diff(rho, T)), _as_matrix(-_div(D, rho * b))
+
+
+def _continuity_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    # (d_t phi_i + div(phi_i b_i)) / phi_i
+    lp = _log_phi(D, i)
+    b = D.velocity.components[i]
+    grad = sp.Matrix([sp.diff(lp, xj) for xj in D.x])
+    return _as_matrix(sp.diff(lp, T) + _div(D, b) + (b.T * grad)[0])
+
+
+def _score_mix(D: OracleDerivation) -> Pair:
+    return D.score_direct, D.score.explicit()
+
+
+def _score_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    lp = _log_phi(D, i)
+    return sp.Matrix([sp.diff(lp, xj) for xj in D.x]) - D.component_scores[i]
+
+
+def _vs_coefficients(D: OracleDerivation) -> tuple[sp.Expr, sp.Expr]:
+    s = D.schedule
+    a, sig = s.alpha, s.sigma
+    ad, sd = sp.diff(a, T), sp.diff(sig, T)
+    return ad / a, sig * (ad * sig / a - sd)
+
+
+def _velocity_score_mix(D: OracleDerivation) -> Pair:
+    cx, cs = _vs_coefficients(D)
+    return D.velocity.explicit(), cx * D.x + cs * D.score.explicit()
+
+
+def _velocity_score_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    cx, cs = _vs_coefficients(D)
+    return D.velocity.components[i] - (cx * D.x + cs * D.component_scores[i])
+
+
+def _paper_velocity(D: OracleDerivation, i: int) -> sp.Matrix:
+    # The papers' closed form (Li, Lin, Yu Prop. 1 as reconstructed): transcribed for comparison.
+    s = D.schedule
+    sig = s.sigma
+    Xi = D.X.row(i).T
+    return sp.diff(s.alpha, T) * Xi + sp.diff(sig, T) / sig * (D.x - s.alpha * Xi)
+
+
+def _paper_velocity_mix(D: OracleDerivation) -> Pair:
+    paper = D.velocity.map("paper", lambda i, _f: _paper_velocity(D, i))
+    return D.velocity.explicit(), paper.explicit()
+
+
+def _paper_velocity_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    return D.velocity.components[i] - _paper_velocity(D, i)
+
+
+def _regular_mix(D: OracleDerivation) -> Pair:
+    # Along dZ/dt = b:  d(Z/sigma)/dt = b/sigma - Z sigma'/sigma^2  versus  m * d(alpha/sigma)/dt.
+    s = D.schedule
+    sig = s.sigma
+    lhs = D.velocity.explicit() / sig - D.x * sp.diff(sig, T) / sig**2
+    return lhs, D.denoiser.explicit() * sp.diff(s.alpha / sig, T)
+
+
+def _regular_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    s = D.schedule
+    sig = s.sigma
+    Xi = D.X.row(i).T
+    return (D.velocity.components[i] / sig - D.x * sp.diff(sig, T) / sig**2
+            - Xi * sp.diff(s.alpha / sig, T))
+
+
+def _snr_logits_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    # E_i(sigma y, t) = -|y - l X_i|^2 / 2 with l = alpha/sigma: the logits see t only through l.
+    s = D.schedule
+    y = sp.Matrix(D.d, 1, lambda j, _: sp.Symbol(f"y_{j}", real=True))
+    ell = sp.Symbol("ell", positive=True)
+    lhs = D.logits[i].subs({D.x[j]: s.sigma * y[j] for j in range(D.d)}, simultaneous=True)
+    lhs = lhs.subs(s.alpha, ell * s.sigma) if s.generic else lhs
+    rhs = -sum((y[j] - (ell if s.generic else s.snr) * D.X[i, j]) ** 2 for j in range(D.d)) / 2
+    return _as_matrix(lhs - rhs)
+
+
+def _snr_logits_mix(D: OracleDerivation) -> Pair:
+    return _as_matrix(sp.S.Zero), _as_matrix(
+        sp.Add(*[_snr_logits_comp(D, i)[0] ** 2 for i in range(D.n)]))
+
+
+def _fokker_planck(direction: str) -> tuple[Callable, Callable]:
+    r"""Residual of the Fokker–Planck equation of :math:`dZ = f\,dt + \sqrt{2\zeta}\,dW`.
+
+    Backward sampler (t decreasing), :math:`f = b - \zeta s`: in the reversed clock
+    :math:`\tau = 1-t` the drift is :math:`-f` and :math:`\partial_\tau q = -\nabla\cdot(-fq)
+    + \zeta\Delta q` must hold for :math:`q(\cdot,\tau) = \rho_{1-\tau}`, i.e.
+    :math:`-\partial_t\rho = \nabla\cdot(f\rho) + \zeta\Delta\rho`.
+    Forward sampler (t increasing), :math:`f = b + \zeta s`:
+    :math:`\partial_t\rho = -\nabla\cdot(f\rho) + \zeta\Delta\rho`.
+    """
+    sign = {"backward": -1, "forward": 1}[direction]
+
+    def mix(D: OracleDerivation) -> Pair:
+        rho = D.density
+        zeta = D.schedule.diffusion
+        f = D.drift(direction).explicit()
+        if direction == "backward":
+            return _as_matrix(-sp.diff(rho, T)), _as_matrix(_div(D, f * rho) + zeta * _lap(D, rho))
+        return _as_matrix(sp.diff(rho, T)), _as_matrix(-_div(D, f * rho) + zeta * _lap(D, rho))
+
+    def comp(D: OracleDerivation, i: int) -> sp.Matrix:
+        # Same equation for the single Gaussian phi_i, divided by phi_i.
+        lp = _log_phi(D, i)
+        zeta = D.schedule.diffusion
+        f = D.drift(direction).components[i]
+        grad = sp.Matrix([sp.diff(lp, xj) for xj in D.x])
+        div_f_rho = _div(D, f) + (f.T * grad)[0]
+        lap_rho = _lap(D, lp) + (grad.T * grad)[0]
+        return _as_matrix(sign * (sp.diff(lp, T) + div_f_rho) - zeta * lap_rho)
+
+    return mix, comp
+
+
+_fp_back = _fokker_planck("backward")
+_fp_fwd = _fokker_planck("forward")
+
+IDENTITIES: tuple[Identity, ...] = (
+    Identity("paper-velocity", "Conditional-expectation velocity equals the softmax closed form",
+             ("LLY25-P1",),
+             r"\mathbb E[\dot\alpha x_0+\dot\beta x_1+\dot\gamma z\mid x_t=x]"
+             r"=\sum_i w_i\big(\dot\alpha X_i+\tfrac{\dot\sigma}{\sigma}(x-\alpha X_i)\big)",
+             _paper_velocity_mix, _paper_velocity_comp),
+    Identity("continuity", "Continuity equation of the oracle velocity", ("LLY25-P1",),
+             r"\partial_t\rho_t+\nabla\cdot(\rho_t b)=0", _continuity_mix, _continuity_comp),
+    Identity("score-gradient", "Mixture score is the gradient of the log-density", ("LLY25-P2",),
+             r"\nabla_x\log\rho_t=\sum_i w_i\nabla_x E_i=-\frac{x-\alpha m}{\sigma^2}",
+             _score_mix, _score_comp),
+    Identity("velocity-score", "Velocity-score relation", ("LLY25-P2",),
+             r"b=\frac{\dot\alpha}{\alpha}x+\sigma\Big(\frac{\dot\alpha\sigma}{\alpha}-\dot\sigma\Big)s",
+             _velocity_score_mix, _velocity_score_comp),
+    Identity("regular-coordinates", "Regular-coordinate form of the probability flow",
+             ("CONV-SNR",),
+             r"\frac{d}{dt}\frac{Z_t}{\sigma}=m(Z_t,t)\,\frac{d}{dt}\frac{\alpha}{\sigma}"
+             r"\quad\text{along }\dot Z_t=b(Z_t,t)",
+             _regular_mix, _regular_comp),
+    Identity("snr-logits", "Logits depend on t only through the SNR", ("CONV-SNR",),
+             r"E_i(\sigma y,t)=-\tfrac12\lVert y-\ell X_i\rVert^2,\quad \ell=\alpha/\sigma",
+             _snr_logits_mix, _snr_logits_comp),
+    Identity("fokker-planck-backward", "Fokker-Planck equation of the backward sampler",
+             ("LLY25-T2",),
+             r"dZ=[b-\zeta s]\,dt+\sqrt{2\zeta}\,d\bar W\ (t\downarrow):\ "
+             r"-\partial_t\rho_t=\nabla\cdot((b-\zeta s)\rho_t)+\zeta\Delta\rho_t",
+             *_fp_back),
+    Identity("fokker-planck-forward", "Fokker-Planck equation of the forward sampler",
+             ("LLY25-T2",),
+             r"dZ=[b+\zeta s]\,dt+\sqrt{2\zeta}\,dW\ (t\uparrow):\ "
+             r"\partial_t\rho_t=-\nabla\cdot((b+\zeta s)\rho_t)+\zeta\Delta\rho_t",
+             *_fp_fwd),
+)
+
+
+def identity(key: str) -> Identity:
+    """An identity by key."""
+    for ident in IDENTITIES:
+        if ident.key == key:
+            return ident
+    raise KeyError(key)
+
+
+# -- deciding residuals ---------------------------------------------------------------------------
+
+def _kernel_symbols(D: OracleDerivation) -> tuple[tuple[sp.Expr, ...], tuple[sp.Symbol, ...]]:
+    ps = tuple(sp.Symbol(f"p_{i}", positive=True) for i in range(D.n))
+    return D.logits, ps
+
+
+def replace_kernels(expr: sp.Expr, logits: tuple[sp.Expr, ...], ps: tuple[sp.Symbol, ...]) -> sp.Expr:
+    """Replace every :math:`e^{kE_i}` (any rearrangement of the exponent) by :math:`p_i^k`."""
+    mapping = {}
+    for atom in expr.atoms(sp.exp):
+        arg = atom.args[0]
+        for e, p in zip(logits, ps, strict=True):
+            ratio = sp.cancel(arg / e)
+            if ratio.is_Integer:
+                mapping[atom] = p ** ratio
+                break
+    return expr.xreplace(mapping)
+
+
+def residual_is_zero(expr: sp.Expr, kernels: tuple | None = None) -> tuple[bool, str]:
+    """Decide ``expr == 0`` identically; returns (zero, method).
+
+    ``kernels`` = (logits, symbols): each kernel is replaced by its symbol first.
+    """
+    expr = expr.doit()
+    if kernels:
+        expr = replace_kernels(expr, *kernels)
+    num, _den = sp.fraction(sp.together(expr))
+    num = sp.expand(num, power_exp=False)
+    if num == 0:
+        return True, "numerator expands to 0"
+    terms = sp.Add.make_args(num)
+    if len(terms) <= 400:
+        simp = sp.simplify(sp.expand_trig(num))
+        if simp == 0:
+            return True, "numerator simplifies to 0"
+    return False, f"nonzero numerator with {len(terms)} terms"
+
+
+@dataclass(frozen=True)
+class SymbolicCheck:
+    """Outcome of a symbolic identity check."""
+
+    identity: str
+    schedule: str
+    scope: str  # "component" or "mixture N=3, d=2"
+    zero: bool
+    method: str
+    seconds: float
+
+
+def check_symbolic(ident: Identity, D: OracleDerivation, scope: str = "component") -> SymbolicCheck:
+    """Decide the identity for ``D`` per component (all i) or for the explicit mixture."""
+    start = time.perf_counter()
+    if scope == "component":
+        zero, method = True, "numerator expands to 0"
+        for i in range(D.n):
+            for entry in ident.component(D, i):
+                ok, how = residual_is_zero(entry)
+                if not ok:
+                    zero, method = False, f"component {i}: {how}"
+                    break
+                if how != "numerator expands to 0":
+                    method = how
+            if not zero:
+                break
+        label = "component (all N)"
+    else:
+        kernels = _kernel_symbols(D)
+        lhs, rhs = ident.mixture(D)
+        zero, method = True, "numerator expands to 0"
+        for a, b in zip(lhs, rhs, strict=True):
+            ok, how = residual_is_zero(a - b, kernels)
+            if not ok:
+                zero, method = False, how
+                break
+            if how != "numerator expands to 0":
+                method = how
+        label = f"mixture N={D.n}, d={D.d}"
+    return SymbolicCheck(ident.key, D.schedule.name, label, zero, method, time.perf_counter() - start)
+
+
+# -- numeric cross-check at exact rational points ---------------------------------------------
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """Certified residual bounds of an identity at random exact-rational points (arb balls)."""
+
+    identity: str
+    schedule: str
+    points: int
+    digits: int
+    max_abs_residual: str  # upper bound of |lhs - rhs| over the points (decimal string)
+    max_relative: str  # upper bound of |lhs - rhs| / max(1, |lhs|, |rhs|)
+    tolerance: str
+    passed: bool
+    worst_point: dict
+    seconds: float
+
+
+def random_rational_point(rng: random.Random, symbols) -> dict[str, Fraction]:
+    """A random exact-rational point: t in [1/20, 19/20], every other symbol in [-2, 2]."""
+    def q(lo: int, hi: int, den: int) -> Fraction:
+        return Fraction(rng.randint(lo * den, hi * den), den)
+
+    point = {"t": Fraction(rng.randint(1, 19), 20) + Fraction(rng.randint(0, 96), 2003)}
+    point["t"] = min(max(point["t"], Fraction(1, 20)), Fraction(19, 20))
+    for s in sorted(symbols, key=str):
+        if s != T:
+            point[str(s)] = q(-2, 2, rng.choice((3, 5, 7, 8, 11, 13, 16)))
+    return point
+
+
+def check_numeric(ident: Identity, D: OracleDerivation, points: int = 4, digits: int = 50,
+                  seed: int = 0, tolerance_digits: int | None = None) -> NumericCheck:
+    """Evaluate ``lhs - rhs`` of the whole mixture in ball arithmetic at ``digits`` digits.
+
+    Passes when every ball bound of the relative residual is below ``10^-(digits-10)``.
+    """
+    from .codegen import compile_arb
+
+    if D.schedule.generic:
+        raise ValueError("numeric cross-checks need a concrete schedule")
+    start = time.perf_counter()
+    rng = random.Random(seed)
+    lhs, rhs = ident.mixture(D)
+    free = set().union(*(e.free_symbols for e in [*lhs, *rhs])) - {T}
+    symbols = [T, *sorted(free, key=str)]
+    fn = compile_arb(symbols, [*(lhs), *(rhs)])
+    tol_digits = digits - 10 if tolerance_digits is None else tolerance_digits
+    from flint import arb, ctx
+
+    tol = arb(10) ** (-tol_digits)
+    worst_abs, worst_rel, worst_point = arb(0), arb(0), {}
+    old = ctx.dps
+    try:
+        ctx.dps = digits
+        for _ in range(points):
+            point = random_rational_point(rng, symbols)
+            values = fn([point[str(s)] for s in symbols])
+            half = len(values) // 2
+            for a, b in zip(values[:half], values[half:], strict=True):
+                res = abs(a - b).upper()
+                scale = max(arb(1), abs(a).upper(), abs(b).upper())
+                rel = (res / scale).upper()
+                if rel > worst_rel:
+                    worst_rel, worst_abs = rel, res
+                    worst_point = {k: str(v) for k, v in point.items()}
+    finally:
+        ctx.dps = old
+    passed = bool(worst_rel < tol)
+    return NumericCheck(ident.key, D.schedule.name, points, digits, worst_abs.str(5, radius=False),
+                        worst_rel.str(5, radius=False), f"1e-{tol_digits}", passed, worst_point,
+                        time.perf_counter() - start)
