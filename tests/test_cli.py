@@ -1,0 +1,135 @@
+"""The command line: exit codes, one-line errors, reports written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verify.cli import main
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "verify", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, needle: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert needle in lines[0]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["derive", "--schedule", "nope"], "unknown schedule 'nope'"),
+    (["derive", "--schedule", "alpha=1-t; beta=("], "cannot parse beta"),
+    (["derive", "--schedule", "alpha=1-t; beta=t; gamma=t"], "gamma(1) = 0"),
+    (["derive", "--schedule", "alpha=1-t; beta=__import__('os')"], "beta"),
+    (["derive", "--schedule", "alpha=(1-t)*(1+3*t); beta=t"], "alpha/sigma"),
+    (["run", "--claims", "NOPE-*"], "matches no claim"),
+    (["run", "--digits", "5"], "--digits must be between"),
+    (["run", "--digits", "many"], "--digits must be an integer"),
+    (["run", "--seed", "-1"], "--seed must be non-negative"),
+    (["run", "--schedules", "linear,nope"], "unknown schedule 'nope'"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, args, needle):
+    out = tmp_path / "report"
+    code = main([*args, "--out", str(out)] if args[0] == "run" else args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_out_path_that_is_a_file_is_rejected(tmp_path, capsys):
+    target = tmp_path / "occupied"
+    target.write_text("keep me")
+    assert main(["run", "--claims", "LLY25-P2", "--out", str(target)]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
+def test_console_entry_point_reports_errors_without_traceback(tmp_path):
+    proc = run_cli("run", "--claims", "XYZ", "--out", str(tmp_path / "r"))
+    assert_one_line_error(proc, "matches no claim")
+    assert not (tmp_path / "r").exists()
+
+
+def test_help_documents_every_command():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for command in ("run", "claims", "derive", "latex", "docs"):
+        assert command in proc.stdout
+    run_help = run_cli("run", "--help").stdout
+    for option in ("--claims", "--out", "--quick", "--digits", "--seed"):
+        assert option in run_help
+
+
+def test_run_writes_a_complete_report(tmp_path, capsys):
+    out = tmp_path / "rep"
+    code = main(["run", "--claims", "LLY25-P2,LLY25-T1", "--quick", "--out", str(out),
+                 "--schedules", "linear"])
+    stdout = capsys.readouterr().out
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["derivations.tex", "report.json", "report.md"]
+    report = json.loads((out / "report.json").read_text())
+    by_id = {c["id"]: c for c in report["claims"]}
+    assert set(by_id) == {"LLY25-P2", "LLY25-T1"}
+    for entry in report["claims"]:
+        assert {"id", "paper", "status", "evidence", "seconds"} <= set(entry)
+    assert by_id["LLY25-P2"]["status"] == "verified"
+    assert all(e["passed"] is True for e in by_id["LLY25-P2"]["evidence"])
+    assert by_id["LLY25-T1"]["status"] == "inconclusive"
+    assert "not yet implemented" in by_id["LLY25-T1"]["summary"]
+    assert "LLY25-P2" in stdout and "verified" in stdout
+    md = (out / "report.md").read_text()
+    assert "## LLY25-P2" in md and "**Verdict: verified**" in md
+    assert "\\begin{document}" in (out / "derivations.tex").read_text()
+
+
+def test_run_into_existing_directory_keeps_other_files(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "report.json").write_text("{}")
+    assert main(["run", "--claims", "LLY25-T1", "--out", str(out)]) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert json.loads((out / "report.json").read_text())["claims"][0]["id"] == "LLY25-T1"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_claims_lists_registry_and_last_verdicts(tmp_path, capsys):
+    out = tmp_path / "rep"
+    assert main(["run", "--claims", "LLY25-T1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["claims", "--report", str(out / "report.json")]) == 0
+    text = capsys.readouterr().out
+    assert "LLY25-P1" in text and "SEP-PRUNE" in text and "CONV-MAP" in text
+    row = next(line for line in text.splitlines() if line.startswith("LLY25-T1"))
+    assert row.rstrip().endswith("inconclusive")
+
+
+def test_derive_json_and_latex(capsys):
+    assert main(["derive", "--schedule", "trigonometric", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "trigonometric" in json.dumps(data)
+    assert main(["derive", "--schedule", "alpha=1-t; sigma=t", "--format", "latex"]) == 0
+    assert "\\documentclass" in capsys.readouterr().out
+
+
+def test_latex_pdf_without_engine_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    target = tmp_path / "d.tex"
+    code = main(["latex", "--schedule", "linear", "-o", str(target), "--pdf"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert target.exists() and "\\begin{document}" in target.read_text()
+    assert "no PDF" in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,71 @@
+"""The claim registry mirrors ../shared/CLAIMS.md and never fakes a pass."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from verify.registry import CLAIMS, RunContext, UnknownClaimPattern, claim, select
+from verify.verdicts import Evidence, Verdict, decide
+
+CLAIMS_MD = Path(__file__).resolve().parents[2] / "shared" / "CLAIMS.md"
+
+
+def claim_ids_in_claims_md() -> set[str]:
+    ids = set()
+    for line in CLAIMS_MD.read_text().splitlines():
+        m = re.match(r"\|\s*([A-Z0-9]+-[A-Z0-9.]+)\s*\|", line)
+        if not m:
+            continue
+        cid = m.group(1)
+        ranged = re.fullmatch(r"([A-Z0-9]+-[A-Z]+)(\d+)\.\.[A-Z]+(\d+)", cid)
+        if ranged:
+            prefix, lo, hi = ranged.group(1), int(ranged.group(2)), int(ranged.group(3))
+            ids |= {f"{prefix}{k}" for k in range(lo, hi + 1)}
+        else:
+            ids.add(cid)
+    return ids
+
+
+@pytest.mark.skipif(not CLAIMS_MD.exists(), reason="../shared/CLAIMS.md not beside the checkout")
+def test_every_claim_of_claims_md_is_registered():
+    select(None)
+    assert claim_ids_in_claims_md() <= set(CLAIMS)
+
+
+def test_registry_entries_are_complete():
+    for c in select(None):
+        assert c.statement and c.title and c.checks
+        assert c.provenance in ("quoted", "reconstructed")
+        assert c.source.arxiv
+        assert c.checker or c.planned, c.id
+
+
+def test_unimplemented_claims_are_inconclusive_never_verified():
+    pending = [c for c in select(None) if c.checker is None]
+    assert pending
+    for c in pending:
+        result = c.run(RunContext())
+        assert result.status is Verdict.INCONCLUSIVE
+        assert "not yet implemented" in result.summary
+        assert result.evidence == []
+
+
+def test_select_globs_and_errors():
+    assert [c.id for c in select("lly25-p*")] == ["LLY25-P1", "LLY25-P2"]
+    assert {c.id for c in select("CONV-*, EDGE-45")} == {"CONV-SNR", "CONV-MAP", "EDGE-45"}
+    with pytest.raises(UnknownClaimPattern):
+        select("LLY25-P1,NOPE")
+    assert claim("conv-snr").id == "CONV-SNR"
+
+
+def test_decide_is_honest():
+    ok = Evidence("a", True, "", bound="0")
+    assert decide([ok], "x")[0] is Verdict.VERIFIED
+    assert decide([], "x")[0] is Verdict.INCONCLUSIVE
+    assert decide([ok, Evidence("b", None, "")], "x")[0] is Verdict.INCONCLUSIVE
+    assert decide([ok, Evidence("b", False, "")], "x")[0] is Verdict.INCONCLUSIVE
+    refuted = decide([ok, Evidence("b", False, "", counterexample={"t": "1/2"})], "x")
+    assert refuted[0] is Verdict.REFUTED

@@ -1,0 +1,130 @@
+"""Every claim id of ../shared/CLAIMS.md, registered with its statement as memverify encodes it.
+
+Most statements are reconstructions (the full texts were not available; see shared/research/).
+Claims whose checks arrive with a later issue carry ``planned`` and no checker: they report
+``inconclusive`` / "not yet implemented", never a pass.
+"""
+
+from __future__ import annotations
+
+from .registry import Claim, register
+
+_ISSUE3 = "certified endpoints of oracle generation (issue 3)"
+_ISSUE4 = "discretization and estimation error (issue 4)"
+_ISSUE5 = "Gaussian-mixture memorization laboratory (issue 5)"
+_ISSUE6 = "statistical separation (issue 6)"
+R = "reconstructed"
+
+for _c in (
+    # -- Li, Lin, Yu 2025 ----------------------------------------------------------------------
+    Claim("LLY25-P1", "LLY25", "Prop. 1", "Oracle velocity is a softmax-weighted closed form",
+          r"b^\star(x,t)=\mathbb E[\dot\alpha x_0+\dot\beta x_1+\dot\gamma z\mid x_t=x]"
+          r"=\sum_{i=1}^N w_i(x,t)\Big(\dot\alpha X_i+\frac{\dot\sigma}{\sigma}(x-\alpha X_i)\Big),"
+          r"\quad w=\operatorname{softmax}_i\Big(-\frac{\lVert x-\alpha X_i\rVert^2}{2\sigma^2}\Big)",
+          R, "symbolic: velocity derived by Gaussian conditioning equals the closed form, and the "
+          "continuity equation holds (generic schedule, per component and N=3, d=2 mixture; every "
+          "built-in schedule); ball-arithmetic residuals at random rational points",
+          checker="verify.checks.oracle:check_lly25_p1"),
+    Claim("LLY25-P2", "LLY25", "Prop. 2", "Oracle score is an affine transform of the oracle velocity",
+          r"s^\star=\nabla\log\rho_t=-\frac{x-\alpha m}{\sigma^2},\qquad "
+          r"b^\star=\frac{\dot\alpha}{\alpha}x+\sigma\Big(\frac{\dot\alpha\sigma}{\alpha}-\dot\sigma\Big)s^\star",
+          R, "symbolic: mixture score equals the gradient of the log-density; velocity-score "
+          "relation; ball-arithmetic residuals at random rational points",
+          checker="verify.checks.oracle:check_lly25_p2"),
+    Claim("LLY25-T1", "LLY25", "Thm. 1", "Deterministic oracle generation ends on a training sample",
+          r"\dot Z_t=b^\star(Z_t,t),\ Z_1\sim\mathcal N(0,I)\ \Rightarrow\ Z_0\in\{X_1,\dots,X_N\}"
+          r"\ \text{(under regularity)}", R,
+          "symbolic t->0 limit + certified high-precision endpoint", planned=_ISSUE3),
+    Claim("LLY25-T2", "LLY25", "Thm. 2", "Stochastic generation yields a training sample plus Gaussian noise",
+          r"dZ=[b^\star-\zeta s^\star]dt+\sqrt{2\zeta}\,d\bar W\ \Rightarrow\ Z_\delta\approx X_i+\mathcal N(0,V(\delta))",
+          R, "symbolic variance law + statistical check; stopping time stated", planned=_ISSUE3),
+    Claim("LLY25-T3", "LLY25", "Thm. 3 (Eq. 9)", "Endpoint under an estimation error",
+          r"Z_0=\lim_{t\to0}\Big[m(Z_t,t)\Big(\alpha-\frac{\dot\alpha\sigma}{\dot\sigma}\Big)"
+          r"-e(Z_t,t)\frac{\sigma}{\dot\sigma}\Big]", R, "symbolic limit + numeric", planned=_ISSUE4),
+    Claim("LLY25-C1", "LLY25", "Cor. 1", "Uniformly bounded error still ends on a training sample",
+          r"\sup\lVert e\rVert<\infty\ \Rightarrow\ Z_0\in\{X_i\}", R, "numeric, per error family",
+          planned=_ISSUE4),
+    Claim("LLY25-C2", "LLY25", "Cor. 2", "Other error families",
+          r"e=\lambda\,\dot\sigma/\sigma\ \Rightarrow\ Z_0=X_i-\lambda", R,
+          "numeric, per error family", planned=_ISSUE4),
+    Claim("LLY25-C3", "LLY25", "Cor. 3", "Error inversely proportional to the density",
+          r"e\propto 1/\rho_t", R, "numeric, per error family", planned=_ISSUE4),
+    # -- Li, Lin, Yu 2026 ----------------------------------------------------------------------
+    Claim("LLY26-T1", "LLY26", "Thm. 1", "Continuous-time oracle generation recovers training samples",
+          r"Z_0\in\{X_1,\dots,X_N\}\ \text{for the ODE and the SDE}", R,
+          "symbolic + certified numeric", planned=_ISSUE3),
+    Claim("LLY26-T2", "LLY26", "Thm. 2", "Euler discretization stays within C sqrt(h)",
+          r"\min_i\lVert \hat Z_0^{h}-X_i\rVert\le C\sqrt h", R,
+          "convergence law per schedule + falsification search", planned=_ISSUE4),
+    Claim("LLY26-T3", "LLY26", "Thm. 3", "Euler-Maruyama: within C sqrt(h) plus Gaussian noise",
+          r"\hat Z_0^{h}=X_i+O(\sqrt h)+\mathcal N(0,\Sigma_h)", R,
+          "convergence law + statistics", planned=_ISSUE4),
+    Claim("LLY26-T4", "LLY26", "Thm. 4", "Accumulated estimation error controls the endpoint deviation",
+          r"\min_i\lVert \hat Z_0-X_i\rVert\lesssim \int_0^1 \frac{\sigma}{\dot\sigma}\lVert e\rVert\,dt", R,
+          "symbolic + numeric", planned=_ISSUE4),
+    Claim("LLY26-T5", "LLY26", "Thm. 5", "Estimation error: stochastic sampler",
+          r"\text{as Thm. 4 for the SDE}", R, "symbolic + numeric", planned=_ISSUE4),
+    Claim("LLY26-T6", "LLY26", "Thm. 6", "Overfitting (definition and consequence)",
+          r"\text{overfitting: small training error and endpoint on the training set}", R,
+          "symbolic + numeric", planned=_ISSUE4),
+    Claim("LLY26-T7", "LLY26", "Thm. 7", "Underfitting (definition and consequence)",
+          r"\text{underfitting: error}\gg\dot\sigma/\sigma\ \text{near }t=0", R,
+          "symbolic + numeric", planned=_ISSUE4),
+    Claim("LLY26-DECOMP", "LLY26", "-", "Sample-wise decomposition of a generated sample",
+          r"\hat Z_0=X_i+\Delta_{\mathrm{disc}}+\Delta_{\mathrm{est}}+\xi", R,
+          "sample-wise decomposition with bounds", planned=_ISSUE4),
+    Claim("LLY-TIES", "LLY25", "-", "Exact ties end off the training set; near ties commit late",
+          r"\lVert Z_1-\text{tie set}\rVert=0\Rightarrow Z_0\notin\{X_i\};\ "
+          r"\text{offset }10^{-k}\Rightarrow Z_0=X_i\text{ with a late commit}", R,
+          "certified numeric", planned=_ISSUE3),
+    # -- Buchanan, Pai, Ma, De Bortoli ---------------------------------------------------------
+    Claim("EDGE-DEN", "EDGE", "§2", "GMM denoisers are Bayes posterior means (Tweedie)",
+          r"\hat x_0=\frac{x_t+\sigma^2\nabla\log p_t(x_t)}{\alpha}", R, "symbolic", planned=_ISSUE5),
+    Claim("EDGE-T31", "EDGE", "Thm. 3.1", "Generalizing-minus-memorizing training loss",
+          r"\mathcal L_{\mathrm{gen}}-\mathcal L_{\mathrm{mem}}\approx\frac{d\sigma_\star^2}{1+\psi\sigma_\star^2}",
+          R, "high-precision / Monte-Carlo with error bars", planned=_ISSUE5),
+    Claim("EDGE-T32", "EDGE", "Thm. 3.2", "Partially-memorizing-minus-memorizing loss",
+          r"\mathcal L_{M}-\mathcal L_{\mathrm{mem}}\approx C\,d\sigma_\star^2(1-M/N),\ C\in[1,2]",
+          R, "numeric; measured C(t)", planned=_ISSUE5),
+    Claim("EDGE-MSTAR", "EDGE", "§3", "Crossover model size is linear in N",
+          r"M^\star=c\,N,\ c\ \text{free of }d,K", R, "symbolic", planned=_ISSUE5),
+    Claim("EDGE-45", "EDGE", "§4.1", "Crossover at four fifths of N",
+          r"M^\star\approx\tfrac45N", R, "numeric", planned=_ISSUE5),
+    Claim("EDGE-DEF22", "EDGE", "Def. 2.2", "Memorization criterion",
+          r"\lVert x-x_{(1)}\rVert^2<\tfrac19\lVert x-x_{(2)}\rVert^2", R,
+          "implementation + tests", planned=_ISSUE5),
+    Claim("EDGE-PT", "EDGE", "§4", "Trained GMM denoisers switch to memorizing near M*",
+          r"\text{memorization ratio crosses }1/2\text{ near }M^\star", R,
+          "training by gradient descent + memorization ratio", planned=_ISSUE5),
+    # -- Ye, Zhu, Tao, Chen ---------------------------------------------------------------------
+    Claim("SEP-P41", "SEP", "Prop. 4.1", "DSM loss gap equals a Fisher divergence",
+          r"\mathcal L_t(\nabla\log p_t)-\mathcal L_t(\nabla\log\hat p_t)="
+          r"\mathbb E_{\hat P_t}\lVert\nabla\log\hat p_t-\nabla\log p_t\rVert^2", R,
+          "symbolic decomposition + high-precision quadrature", planned=_ISSUE6),
+    Claim("SEP-T43", "SEP", "Thm. 4.3", "Expected loss gap lower bound",
+          r"\mathbb E_{\mathcal D}[\mathrm{gap}_t]=\Omega(d\sigma_t^{-2}+\operatorname{tr}\Sigma)", R,
+          "Monte-Carlo over data sets; small-t asymptote", planned=_ISSUE6),
+    Claim("SEP-C1", "SEP", "Lemma C.1", "Hessian identity",
+          r"\nabla^2\log p_t=-\sigma_t^{-2}I+\alpha_t^2\sigma_t^{-4}\operatorname{Cov}[X_0\mid X_t]",
+          R, "symbolic", planned=_ISSUE6),
+    Claim("SEP-LIP", "SEP", "§5", "Lipschitz blow-up of the empirical score",
+          r"\operatorname{Lip}(\nabla\log\hat p_t)=\Omega(\sigma_t^{-4}\min_{i\ne j}\lVert x_i-x_j\rVert^2)",
+          R, "symbolic + numeric", planned=_ISSUE6),
+    Claim("SEP-T51", "SEP", "Thm. 5.1", "Approximation separation (network sizes)",
+          r"N_1=\tilde O(n\log^4\epsilon^{-1})\ \text{vs}\ N_2=\tilde O(\epsilon^{-d/2\beta}\log^9\epsilon^{-1})",
+          R, "out-of-scope verdict with reason, plus the measurable proxy", planned=_ISSUE6),
+    Claim("SEP-PRUNE", "SEP", "Alg. 1", "Attention-head pruning reduces memorization",
+          r"\text{memorization ratio }73.82\%\to68.58\%\ \text{(CIFAR-10 DiT)}", R,
+          "out-of-scope verdict with reason", planned=_ISSUE6),
+    # -- the toolkit's own -------------------------------------------------------------------------
+    Claim("CONV-SNR", "MEMVERIFY", "MATH.md §3", "One oracle flow for all schedules, up to t -> alpha/sigma",
+          r"\frac{d}{dt}\frac{Z_t}{\sigma}=m(Z_t,t)\frac{d}{dt}\frac{\alpha}{\sigma},\qquad "
+          r"\frac{dy}{d\ell}=\sum_i\operatorname{softmax}_i\Big(-\tfrac12\lVert y-\ell X_i\rVert^2\Big)X_i",
+          R, "symbolic identities (generic and built-in schedules) + certified residuals + the "
+          "flows of all built-in schedules integrated in t and compared at equal SNR",
+          checker="verify.checks.oracle:check_conv_snr"),
+    Claim("CONV-MAP", "MEMVERIFY", "MATH.md §4", "Convention maps preserve SNR and data scale",
+          r"\ell_{\text{theirs}}(\tau(t))=\ell(t),\ \text{data scale preserved, endpoints as one-sided limits}",
+          R, "symbolic", checker="verify.checks.conventions:check_conv_map"),
+):
+    register(_c)

@@ -1,0 +1,305 @@
+"""The ``memverify`` command line.
+
+Exit codes: 0 the command completed (whatever the verdicts); 1 internal error; 2 bad input
+(one line on stderr, nothing written); 3 ``latex --pdf`` found no LaTeX engine (the .tex is
+still written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "build_parser", "UsageError", "DIGITS_RANGE"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE = 0, 1, 2, 3
+DIGITS_RANGE = (20, 2000)
+DEFAULT_OUT = "memverify-report"
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        raise UsageError(message)
+
+
+def _digits(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--digits must be an integer, got {text!r}") from None
+    lo, hi = DIGITS_RANGE
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"--digits must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be non-negative, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (its help is the command reference)."""
+    p = _Parser(prog="memverify", description=(
+        "Symbolic-numeric verification of memorization theory for generative models built on "
+        "stochastic interpolation. Schedules: a built-in name (linear, linear-brownian, "
+        "trigonometric, vp-linear-sigma) or 'alpha=EXPR; beta=EXPR; gamma=EXPR[; zeta=EXPR]' "
+        "in t (or 'alpha=...; sigma=...')."),
+        epilog="Exit codes: 0 completed, 1 internal error, 2 bad input, 3 no LaTeX engine for --pdf.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser("run", help="run the claims' checks and write a report",
+                         description="Run the selected claims on built-in defaults, print a summary "
+                                     "and write DIR/report.json, DIR/report.md, DIR/derivations.tex.")
+    run.add_argument("--claims", metavar="GLOB", default=None,
+                     help="comma-separated claim-id globs, e.g. 'LLY25-*,CONV-SNR' (default: all)")
+    run.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
+                     help=f"report directory (default: {DEFAULT_OUT})")
+    run.add_argument("--quick", action="store_true", help="fewer sample points and steps")
+    run.add_argument("--digits", type=_digits, default=50, metavar="P",
+                     help=f"working precision in decimal digits, {DIGITS_RANGE[0]}..{DIGITS_RANGE[1]} "
+                          "(default: 50)")
+    run.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default: 0)")
+    run.add_argument("--schedules", metavar="NAMES", default=None,
+                     help="comma-separated built-in schedules to check (default: all built-ins)")
+    run.set_defaults(func=cmd_run)
+
+    claims = sub.add_parser("claims", help="list the claim registry with the last verdicts",
+                            description="The registry as a table: id, paper, number, provenance and "
+                                        "the verdict of the last run found in REPORT.")
+    claims.add_argument("--report", metavar="REPORT", default=f"{DEFAULT_OUT}/report.json",
+                        help=f"report.json of a previous run (default: {DEFAULT_OUT}/report.json)")
+    claims.set_defaults(func=cmd_claims)
+
+    derive = sub.add_parser("derive", help="print the derived fields of a schedule",
+                            description="Derive the oracle fields, identities and limits of a "
+                                        "schedule and print them.")
+    derive.add_argument("--schedule", metavar="S", default="linear",
+                        help="built-in name, 'generic', or expressions (default: linear)")
+    derive.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    derive.set_defaults(func=cmd_derive)
+
+    latex = sub.add_parser("latex", help="write a standalone LaTeX document of the derivations",
+                           description="Write every derived expression and identity, numbered, "
+                                       "with claim ids, as a standalone LaTeX document.")
+    latex.add_argument("--schedule", metavar="S", default=None,
+                       help="one schedule (default: generic and all built-ins)")
+    latex.add_argument("-o", "--output", metavar="FILE", default="derivations.tex",
+                       help="output .tex file (default: derivations.tex)")
+    latex.add_argument("--pdf", action="store_true",
+                       help="also compile a PDF (needs pdflatex, lualatex, xelatex or tectonic)")
+    latex.set_defaults(func=cmd_latex)
+
+    docs = sub.add_parser("docs", help="regenerate the generated pages of docs/",
+                          description="Rewrite docs/claims.md, docs/conventions.md and "
+                                      "docs/derivations/*.md from the registry and the derivations.")
+    docs.add_argument("--out", metavar="DIR", default="docs", help="docs directory (default: docs)")
+    docs.set_defaults(func=cmd_docs)
+    return p
+
+
+def _resolve(spec: str):
+    from derivations.schedules import generic_schedule, resolve_schedule
+
+    return generic_schedule() if spec.strip() == "generic" else resolve_schedule(spec)
+
+
+def _check_out_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not _writable(parent):
+        raise UsageError(f"--out {out}: cannot create a directory under {parent}")
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .registry import RunContext, select
+
+    claims = select(args.claims)
+    schedules: tuple[str, ...] = ()
+    if args.schedules:
+        from derivations.schedules import builtin_schedule
+
+        schedules = tuple(s.strip() for s in args.schedules.split(",") if s.strip())
+        for name in schedules:
+            builtin_schedule(name)  # raises ScheduleError for an unknown name
+    out = Path(args.out)
+    _check_out_dir(out)
+
+    from .progress import RunProgress
+    from .report import build_report, render_markdown, write_report_dir
+
+    start = time.perf_counter()
+    results = []
+    with RunProgress(len(claims)) as progress:
+        ctx = RunContext(digits=args.digits, seed=args.seed, quick=args.quick,
+                         schedules=schedules, progress=progress.note)
+        for c in claims:
+            progress.start(c.id)
+            t0 = time.perf_counter()
+            result = c.run(ctx)
+            result.seconds = time.perf_counter() - t0
+            results.append(result)
+            progress.finish(result)
+        progress.note("derivations.tex")
+        tex = _derivations_tex(schedules)
+    settings = {"claims": args.claims or "*", "digits": args.digits, "seed": args.seed,
+                "quick": args.quick, "schedules": list(schedules) or "all built-ins"}
+    report = build_report(claims, results, settings, time.perf_counter() - start)
+    import json
+
+    write_report_dir(out, {"report.json": json.dumps(report, indent=2) + "\n",
+                           "report.md": render_markdown(report), "derivations.tex": tex})
+    _print_summary(report, out)
+    return EXIT_OK
+
+
+def _derivations_tex(schedules: tuple[str, ...]) -> str:
+    from derivations.printing import derivation_report, to_latex_document
+    from derivations.schedules import BUILTIN_SCHEDULES, builtin_schedule, generic_schedule
+
+    names = schedules or BUILTIN_SCHEDULES
+    reports = [derivation_report(generic_schedule())]
+    reports += [derivation_report(builtin_schedule(n)) for n in names]
+    return to_latex_document(reports)
+
+
+def _print_summary(report: dict, out: Path) -> None:
+    rows = [(c["id"], str(c["status"]), f"{c['seconds']:.2f}", c["summary"]) for c in report["claims"]]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'claim':<{width}}  {'verdict':<13} {'seconds':>8}  summary")
+    for cid, status, secs, summary in rows:
+        print(f"{cid:<{width}}  {status:<13} {secs:>8}  {summary}")
+    counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
+    print(f"\n{len(rows)} claims: {counts}. {report['seconds']:.1f} s. Report: {out}/report.md")
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from .registry import PAPERS, select
+    from .report import load_report
+
+    last = load_report(Path(args.report)) or {}
+    verdicts = {c["id"]: c["status"] for c in last.get("claims", [])}
+    rows = [(c.id, f"arXiv:{PAPERS[c.paper].arxiv}" if PAPERS[c.paper].arxiv != "-" else "memverify",
+             c.number, c.provenance, verdicts.get(c.id, "-")) for c in select(None)]
+    head = ("id", "paper", "number", "provenance", "last verdict")
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    if not verdicts:
+        print(f"\n(no previous run found at {args.report})")
+    return EXIT_OK
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    schedule = _resolve(args.schedule)
+    from derivations.printing import derivation_report, to_json, to_latex_document, to_text
+
+    report = derivation_report(schedule)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(to_json(report), indent=2))
+    elif args.format == "latex":
+        print(to_latex_document([report]), end="")
+    else:
+        print(to_text(report), end="")
+    return EXIT_OK
+
+
+def cmd_latex(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.exists() and output.is_dir():
+        raise UsageError(f"-o {output}: is a directory")
+    if not output.resolve().parent.is_dir():
+        raise UsageError(f"-o {output}: directory {output.parent} does not exist")
+    from derivations.printing import (
+        LatexEngineMissing,
+        compile_pdf,
+        derivation_report,
+        to_latex_document,
+        write_text_atomic,
+    )
+    from derivations.schedules import BUILTIN_SCHEDULES, builtin_schedule, generic_schedule
+
+    if args.schedule:
+        reports = [derivation_report(_resolve(args.schedule))]
+    else:
+        reports = [derivation_report(generic_schedule())]
+        reports += [derivation_report(builtin_schedule(n)) for n in BUILTIN_SCHEDULES]
+    write_text_atomic(output, to_latex_document(reports))
+    print(f"wrote {output}")
+    if args.pdf:
+        try:
+            pdf = compile_pdf(output)
+        except LatexEngineMissing as exc:
+            print(f"memverify: {exc}; {output} was written, no PDF", file=sys.stderr)
+            return EXIT_NO_ENGINE
+        print(f"wrote {pdf}")
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .docs import write_docs
+
+    for path in write_docs(Path(args.out)):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    """Bad input, by type; the error modules are consulted only if something imported them."""
+    kinds: list[type] = [UsageError]
+    for module, name in (("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
+                         ("verify.registry", "UnknownClaimPattern")):
+        if module in sys.modules:
+            kinds.append(getattr(sys.modules[module], name))
+    return isinstance(exc, tuple(kinds))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``memverify`` console script."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print("memverify: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `memverify claims | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if _is_user_error(exc):
+            print(f"memverify: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"memverify: internal error: {type(exc).__name__}: {exc} "
+              "(please report this with the command line)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
