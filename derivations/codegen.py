@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.printing.pycode import MpmathPrinter
 
 from .fields import derive
-from .schedules import T, Schedule
+from .schedules import Schedule, T
 
 __all__ = ["BACKENDS", "CompiledField", "compile_field", "compile_arb", "to_mpf", "to_arb"]
 

@@ -10,7 +10,8 @@ Nothing here is a typed-in closed form. The derivation runs:
    exponents :math:`E_i` are read off the density (checked to share :math:`C`).
 3. **Bayes.** With the uniform prior :math:`1/N`, :math:`w = \operatorname{softmax}(E)`.
 4. **Conditional expectations.** Gaussian conditioning
-   :math:`\mathbb E[A\mid B] = \mathbb E A + \tfrac{\operatorname{Cov}(A,B)}{\operatorname{Var} B}(B-\mathbb E B)`
+   :math:`\mathbb E[A\mid B] = \mathbb E A
+   + \tfrac{\operatorname{Cov}(A,B)}{\operatorname{Var} B}(B-\mathbb E B)`
    per component gives the per-sample velocity :math:`b_i`; the denoiser is the posterior
    mean of :math:`x_0`; the component score is :math:`\nabla_x \log\varphi_i`.
 
@@ -26,7 +27,7 @@ from functools import cached_property, lru_cache
 import sympy as sp
 from sympy import stats
 
-from .schedules import T, Schedule
+from .schedules import Schedule, T
 
 __all__ = ["MixtureField", "OracleDerivation", "derive", "data_symbols", "space_symbols"]
 
@@ -67,7 +68,8 @@ class MixtureField:
                    sp.zeros(*self.components[0].shape)) / total
 
     def shifted(self) -> sp.Matrix:
-        """Max-shifted log-space form :math:`\\sum_i e^{E_i-M}F_i/\\sum_j e^{E_j-M}`, :math:`M=\\max_j E_j`."""
+        """Max-shifted log-space form :math:`\\sum_i e^{E_i-M}F_i/\\sum_j e^{E_j-M}`,
+        :math:`M=\\max_j E_j`."""
         shift = sp.Max(*self.logits) if self.n > 1 else self.logits[0]
         kernels = [sp.exp(e - shift) for e in self.logits]
         total = sp.Add(*kernels)
@@ -126,9 +128,12 @@ class OracleDerivation:
         return var
 
     def component_density(self, i: int) -> sp.Expr:
-        r""":math:`\varphi_i(x) = \prod_j \mathcal N(x_j;\ \mathbb E[x_t\mid x_0=X_i]_j, \operatorname{Var})`."""
+        r"""Component density
+        :math:`\varphi_i(x) = \prod_j \mathcal N(x_j;\ \mathbb E[x_t\mid x_0=X_i]_j, \operatorname{Var})`."""
         mean_factor = self.conditional_law["mean_over_xi"]
-        sd = sp.sqrt(self.variance)
+        # sqrt(sigma^2) would print as |sigma|; sigma > 0 on (0, 1] is validated for concrete
+        # schedules, so the schedule's own sigma is the standard deviation.
+        sd = sp.sqrt(self.variance) if self.schedule.generic else self.schedule.sigma
         out = sp.S.One
         for j in range(self.d):
             out *= stats.density(stats.Normal("Y", mean_factor * self.X[i, j], sd))(self.x[j])
@@ -197,7 +202,8 @@ class OracleDerivation:
 
     @cached_property
     def velocity(self) -> MixtureField:
-        r""":math:`b(x,t) = \mathbb E[\dot\alpha x_0 + \dot\beta x_1 + \dot\gamma z\mid x_t = x] = \sum_i w_i b_i`."""
+        r"""Velocity :math:`b(x,t) = \mathbb E[\dot\alpha x_0 + \dot\beta x_1 + \dot\gamma z\mid x_t = x]
+        = \sum_i w_i b_i`."""
         return self._mixture("velocity", (self.conditional_velocity(i) for i in range(self.n)))
 
     @cached_property
@@ -207,7 +213,8 @@ class OracleDerivation:
 
     @cached_property
     def score(self) -> MixtureField:
-        r""":math:`s(x,t) = \sum_i w_i \nabla_x E_i` (that it equals :math:`\nabla\log\rho_t` is an identity)."""
+        r"""Score :math:`s(x,t) = \sum_i w_i \nabla_x E_i` (that it equals :math:`\nabla\log\rho_t`
+        is an identity)."""
         return self._mixture("score", self.component_scores)
 
     @cached_property
@@ -227,7 +234,8 @@ class OracleDerivation:
         zeta = self.schedule.diffusion
         return self._mixture(
             f"drift_{direction}",
-            (b + sign * zeta * sc for b, sc in zip(self.velocity.components, self.component_scores, strict=True)),
+            (b + sign * zeta * sc
+             for b, sc in zip(self.velocity.components, self.component_scores, strict=True)),
         )
 
     def fields(self) -> dict[str, MixtureField]:

@@ -152,7 +152,8 @@ def _snr_logits_comp(D: OracleDerivation, i: int) -> sp.Matrix:
     ell = sp.Symbol("ell", positive=True)
     lhs = D.logits[i].subs({D.x[j]: s.sigma * y[j] for j in range(D.d)}, simultaneous=True)
     lhs = lhs.subs(s.alpha, ell * s.sigma) if s.generic else lhs
-    rhs = -sum((y[j] - (ell if s.generic else s.snr) * D.X[i, j]) ** 2 for j in range(D.d)) / 2
+    ratio = ell if s.generic else s.alpha / s.sigma
+    rhs = -sum((y[j] - ratio * D.X[i, j]) ** 2 for j in range(D.d)) / 2
     return _as_matrix(lhs - rhs)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .schedules import T, Schedule
+from .schedules import Schedule, T
 
 __all__ = [
     "LimitCheck",
@@ -188,7 +188,8 @@ def weight_limit(schedule: Schedule, data: list[list[Fraction]], x: list[Fractio
         d2 = min(dist[i] for i in range(n) if i not in ties)
         predicted = -(d2 - dmin) / 2
         fitted = mpmath.log(errs[-1]) / inv_s2[-1]
-        agrees = bool(abs(fitted - mpmath.mpf(sp.N(predicted, 30))) < abs(mpmath.mpf(sp.N(predicted, 30))) / 5)
+        expected = mpmath.mpf(sp.N(predicted, 30))
+        agrees = bool(abs(fitted - expected) < abs(expected) / 5)
         fitted_s, predicted_s = mpmath.nstr(fitted, 5), f"{predicted} (sigma^2 log err)"
     else:
         rate = fit_power_rate(ts[-5:], insides[-5:])

@@ -76,7 +76,12 @@ class Schedule:
 
     @cached_property
     def diffusion(self) -> sp.Expr:
-        r""":math:`\zeta(t)`; default :math:`\sigma\dot\sigma` (zero at both ends)."""
+        r""":math:`\zeta(t)`; default :math:`\sigma\dot\sigma`.
+
+        With the default the forward drift :math:`b_i+\zeta\nabla E_i` of one atom reduces to
+        :math:`\dot\alpha X_i` (:math:`\dot\sigma/\sigma-\sigma\dot\sigma/\sigma^2=0`). It is 0 at
+        :math:`t=0` only when :math:`\sigma\dot\sigma\to0` there (linear-brownian: 1).
+        """
         if self.zeta is not None:
             return self.zeta
         return self.sigma * sp.diff(self.sigma, T)
@@ -233,7 +238,8 @@ def builtin_schedule(name: str) -> Schedule:
     """A validated built-in schedule by name."""
     if name not in _BUILTIN_SPECS:
         known = ", ".join(BUILTIN_SCHEDULES)
-        raise ScheduleError(f"unknown schedule '{name}' (built-in: {known}; or give 'alpha=...; beta=...; gamma=...')")
+        raise ScheduleError(f"unknown schedule '{name}' "
+                            f"(built-in: {known}; or give 'alpha=...; beta=...; gamma=...')")
     if name not in _CACHE:
         desc, a, b, g = _BUILTIN_SPECS[name]
         _CACHE[name] = validate(Schedule(name=name, alpha=a, beta=b, gamma=g, description=desc))
@@ -302,7 +308,8 @@ def parse_schedule(spec: str, name: str = "user") -> Schedule:
     if "sigma" not in parts and "beta" not in parts:
         raise ScheduleError("a user schedule needs beta=... (or sigma=...)")
     alpha = _parse_expression(parts["alpha"], "alpha")
-    beta = _parse_expression(parts.get("sigma", parts.get("beta", "")), "sigma" if "sigma" in parts else "beta")
+    beta_key = "sigma" if "sigma" in parts else "beta"
+    beta = _parse_expression(parts[beta_key], beta_key)
     gamma = _parse_expression(parts["gamma"], "gamma") if "gamma" in parts else sp.S.Zero
     zeta = _parse_expression(parts["zeta"], "zeta") if "zeta" in parts else None
     schedule = Schedule(name=name, alpha=alpha, beta=beta, gamma=gamma, zeta=zeta, description=spec.strip())

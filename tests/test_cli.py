@@ -30,7 +30,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, needle: str) -> Non
     (["derive", "--schedule", "alpha=1-t; beta=("], "cannot parse beta"),
     (["derive", "--schedule", "alpha=1-t; beta=t; gamma=t"], "gamma(1) = 0"),
     (["derive", "--schedule", "alpha=1-t; beta=__import__('os')"], "beta"),
-    (["derive", "--schedule", "alpha=(1-t)*(1+3*t); beta=t"], "alpha/sigma"),
+    (["derive", "--schedule", "alpha=1-t+1000*t^2*(1-t)^2; beta=t"], "alpha/sigma"),
     (["run", "--claims", "NOPE-*"], "matches no claim"),
     (["run", "--digits", "5"], "--digits must be between"),
     (["run", "--digits", "many"], "--digits must be an integer"),

@@ -36,7 +36,8 @@ for _c in (
           r"\ \text{(under regularity)}", R,
           "symbolic t->0 limit + certified high-precision endpoint", planned=_ISSUE3),
     Claim("LLY25-T2", "LLY25", "Thm. 2", "Stochastic generation yields a training sample plus Gaussian noise",
-          r"dZ=[b^\star-\zeta s^\star]dt+\sqrt{2\zeta}\,d\bar W\ \Rightarrow\ Z_\delta\approx X_i+\mathcal N(0,V(\delta))",
+          r"dZ=[b^\star-\zeta s^\star]dt+\sqrt{2\zeta}\,d\bar W\ \Rightarrow\ "
+          r"Z_\delta\approx X_i+\mathcal N(0,V(\delta))",
           R, "symbolic variance law + statistical check; stopping time stated", planned=_ISSUE3),
     Claim("LLY25-T3", "LLY25", "Thm. 3 (Eq. 9)", "Endpoint under an estimation error",
           r"Z_0=\lim_{t\to0}\Big[m(Z_t,t)\Big(\alpha-\frac{\dot\alpha\sigma}{\dot\sigma}\Big)"
@@ -81,7 +82,8 @@ for _c in (
     Claim("EDGE-DEN", "EDGE", "§2", "GMM denoisers are Bayes posterior means (Tweedie)",
           r"\hat x_0=\frac{x_t+\sigma^2\nabla\log p_t(x_t)}{\alpha}", R, "symbolic", planned=_ISSUE5),
     Claim("EDGE-T31", "EDGE", "Thm. 3.1", "Generalizing-minus-memorizing training loss",
-          r"\mathcal L_{\mathrm{gen}}-\mathcal L_{\mathrm{mem}}\approx\frac{d\sigma_\star^2}{1+\psi\sigma_\star^2}",
+          r"\mathcal L_{\mathrm{gen}}-\mathcal L_{\mathrm{mem}}"
+          r"\approx\frac{d\sigma_\star^2}{1+\psi\sigma_\star^2}",
           R, "high-precision / Monte-Carlo with error bars", planned=_ISSUE5),
     Claim("EDGE-T32", "EDGE", "Thm. 3.2", "Partially-memorizing-minus-memorizing loss",
           r"\mathcal L_{M}-\mathcal L_{\mathrm{mem}}\approx C\,d\sigma_\star^2(1-M/N),\ C\in[1,2]",
@@ -111,7 +113,8 @@ for _c in (
           r"\operatorname{Lip}(\nabla\log\hat p_t)=\Omega(\sigma_t^{-4}\min_{i\ne j}\lVert x_i-x_j\rVert^2)",
           R, "symbolic + numeric", planned=_ISSUE6),
     Claim("SEP-T51", "SEP", "Thm. 5.1", "Approximation separation (network sizes)",
-          r"N_1=\tilde O(n\log^4\epsilon^{-1})\ \text{vs}\ N_2=\tilde O(\epsilon^{-d/2\beta}\log^9\epsilon^{-1})",
+          r"N_1=\tilde O(n\log^4\epsilon^{-1})\ \text{vs}\ "
+          r"N_2=\tilde O(\epsilon^{-d/2\beta}\log^9\epsilon^{-1})",
           R, "out-of-scope verdict with reason, plus the measurable proxy", planned=_ISSUE6),
     Claim("SEP-PRUNE", "SEP", "Alg. 1", "Attention-head pruning reduces memorization",
           r"\text{memorization ratio }73.82\%\to68.58\%\ \text{(CIFAR-10 DiT)}", R,
@@ -124,7 +127,8 @@ for _c in (
           "flows of all built-in schedules integrated in t and compared at equal SNR",
           checker="verify.checks.oracle:check_conv_snr"),
     Claim("CONV-MAP", "MEMVERIFY", "MATH.md §4", "Convention maps preserve SNR and data scale",
-          r"\ell_{\text{theirs}}(\tau(t))=\ell(t),\ \text{data scale preserved, endpoints as one-sided limits}",
+          r"\ell_{\text{theirs}}(\tau(t))=\ell(t),\ "
+          r"\text{data scale preserved, endpoints as one-sided limits}",
           R, "symbolic", checker="verify.checks.conventions:check_conv_map"),
 ):
     register(_c)

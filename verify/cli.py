@@ -168,8 +168,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = build_report(claims, results, settings, time.perf_counter() - start)
     import json
 
-    write_report_dir(out, {"report.json": json.dumps(report, indent=2) + "\n",
-                           "report.md": render_markdown(report), "derivations.tex": tex})
+    files: dict[str, str | bytes] = {"report.json": json.dumps(report, indent=2) + "\n",
+                                     "report.md": render_markdown(report), "derivations.tex": tex}
+    for result in results:
+        files.update(result.figures)
+    write_report_dir(out, files)
     _print_summary(report, out)
     return EXIT_OK
 

@@ -82,8 +82,32 @@ def derivation_page(schedule_name: str) -> str:
     return "\n".join(lines)
 
 
+def limits_png() -> bytes:
+    """The t -> 0+ limits of the built-in schedules and of the weights, as a figure."""
+    from fractions import Fraction as F
+
+    from derivations.limits import schedule_factor_limit, weight_limit
+    from derivations.schedules import BUILTIN_SCHEDULES, builtin_schedule
+
+    from .figures import limits_figure
+
+    factors = {n: schedule_factor_limit(builtin_schedule(n)).numeric for n in BUILTIN_SCHEDULES}
+    trig = builtin_schedule("trigonometric")
+    cases = {
+        "unique nearest, X=(0,0),(2,0),(0,3), x=(1/3,1/5)":
+            ([[F(0), F(0)], [F(2), F(0)], [F(0), F(3)]], [F(1, 3), F(1, 5)]),
+        "exact tie (equal norms), X=(1,0),(-1,0),(0,5), x=(0,-1)":
+            ([[F(1), F(0)], [F(-1), F(0)], [F(0), F(5)]], [F(0), F(-1)]),
+        "tie split (unequal norms), X=(1,0),(3,0), x=(2,7)":
+            ([[F(1), F(0)], [F(3), F(0)]], [F(2), F(7)]),
+    }
+    weights = {f"trigonometric: {label}": weight_limit(trig, X, x).numeric
+               for label, (X, x) in cases.items()}
+    return limits_figure(factors, weights)
+
+
 def generated_pages() -> dict[str, str]:
-    """Relative path -> content of every generated page."""
+    """Relative path -> content of every generated Markdown page."""
     from derivations.schedules import BUILTIN_SCHEDULES
 
     pages = {"claims.md": claims_page(), "conventions.md": conventions_page()}
@@ -102,4 +126,10 @@ def write_docs(out: Path) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, text)
         written.append(path)
+    figure = out / "figures" / "limits.png"
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    tmp = figure.with_suffix(".png.tmp")
+    tmp.write_bytes(limits_png())
+    tmp.replace(figure)
+    written.append(figure)
     return written

@@ -63,6 +63,8 @@ def build_report(claims: list[Claim], results: list[ClaimResult], settings: dict
         }
         if r.condition:
             entry["condition"] = r.condition
+        if r.figures:
+            entry["figures"] = sorted(r.figures)
         entries.append(entry)
     counts = Counter(str(r.status) for r in results)
     return {
@@ -107,6 +109,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                   f"Checks: {c['checks']}.", "", f"**Verdict: {c['status']}** — {c['summary']}"]
         if c.get("condition"):
             lines += ["", f"Condition: {c['condition']}"]
+        for fig in c.get("figures", []):
+            lines += ["", f"![{c['id']}]({fig})"]
         if c["evidence"]:
             lines += ["", "| check | passed | bound | tolerance | detail |", "|---|---|---|---|---|"]
             for e in c["evidence"]:
@@ -119,16 +123,24 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report_dir(out: Path, files: dict[str, str]) -> None:
-    """Write ``files`` (name -> text) into ``out`` atomically (see the module docstring)."""
+def _write(path: Path, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_report_dir(out: Path, files: dict[str, str | bytes]) -> None:
+    """Write ``files`` (name -> text or bytes) into ``out`` atomically (see the module docstring)."""
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     if not out.exists():
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
         try:
-            for name, text in files.items():
-                (tmp / name).write_text(text, encoding="utf-8")
+            for name, content in files.items():
+                _write(tmp / name, content)
             os.replace(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -136,12 +148,10 @@ def write_report_dir(out: Path, files: dict[str, str]) -> None:
         return
     staged: list[tuple[Path, Path]] = []
     try:
-        for name, text in files.items():
+        for name, content in files.items():
             fd, tmpname = tempfile.mkstemp(prefix=f".{name}.tmp-", dir=out)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
+            os.close(fd)
+            _write(Path(tmpname), content)
             staged.append((Path(tmpname), out / name))
         for tmp, final in staged:
             os.replace(tmp, final)

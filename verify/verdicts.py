@@ -51,6 +51,7 @@ class ClaimResult:
     evidence: list[Evidence] = field(default_factory=list)
     seconds: float = 0.0
     condition: str = ""  # for conditional verdicts
+    figures: dict[str, bytes] = field(default_factory=dict)  # file name -> PNG
 
 
 def decide(evidence: list[Evidence], what: str) -> tuple[Verdict, str]:
@@ -63,7 +64,8 @@ def decide(evidence: list[Evidence], what: str) -> tuple[Verdict, str]:
         with_cex = [e for e in failed if e.counterexample]
         if with_cex:
             return Verdict.REFUTED, f"{what}: violated ({with_cex[0].check})"
-        return Verdict.INCONCLUSIVE, f"{what}: {len(failed)} check(s) failed without a certified counterexample"
+        return (Verdict.INCONCLUSIVE,
+                f"{what}: {len(failed)} check(s) failed without a certified counterexample")
     undecided = [e for e in evidence if e.passed is None]
     if undecided:
         return Verdict.INCONCLUSIVE, f"{what}: {len(undecided)} check(s) undecided"

@@ -104,10 +104,12 @@ def _u_velocity(schedule, n: int, d: int):
     return sp.lambdify(symbols, list(shifted), modules="mpmath", cse=True)
 
 
-def _rk4(fn, z0, u_end, steps: int, data_flat):
+def _rk4(fn, z0, u_end, steps: int, data_flat, path: list | None = None):
     h = u_end / steps
     z = list(z0)
     u = mpmath.mpf(0)
+    if path is not None:
+        path.append((u, z))
 
     def f(uu, zz):
         return fn(*zz, uu, *data_flat)
@@ -120,6 +122,8 @@ def _rk4(fn, z0, u_end, steps: int, data_flat):
         z = [a + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
              for a, b1, b2, b3, b4 in zip(z, k1, k2, k3, k4, strict=True)]
         u += h
+        if path is not None:
+            path.append((u, z))
     return z
 
 
@@ -127,7 +131,8 @@ def flow_agreement(schedules: tuple[str, ...], data: list[list[Fraction]], start
                    snr_target: Fraction = Fraction(1), steps: int = 40, digits: int = 30) -> dict:
     r"""Integrate :math:`\dot Z=b(Z,t)` from :math:`t=1` to :math:`\ell(t)=\ell_\star` for each
     schedule (RK4 in :math:`u=\sqrt{1-t}` with ``steps``, ``2 steps`` and ``4 steps``, and a
-    two-level Richardson tableau whose last correction is the error estimate), and return :math:`y=Z/\sigma` per schedule with its error estimate."""
+    two-level Richardson tableau whose last correction is the error estimate), and return
+    :math:`y=Z/\sigma` per schedule with its error estimate."""
     n, d = len(data), len(data[0])
     out: dict[str, dict] = {}
     with mpmath.workdps(digits):
@@ -144,13 +149,17 @@ def flow_agreement(schedules: tuple[str, ...], data: list[list[Fraction]], start
             u_end = mpmath.sqrt(1 - t_end)
             fn = _u_velocity(schedule, n, d)
             # Richardson tableau over RK4 with steps, 2 steps, 4 steps (error O(h^6)).
-            runs = [_rk4(fn, z0, u_end, steps * 2**k, data_flat) for k in range(3)]
+            path: list = []
+            runs = [_rk4(fn, z0, u_end, steps * 2**k, data_flat, path if k == 0 else None)
+                    for k in range(3)]
             r1 = [[b + (b - a) / 15 for a, b in zip(runs[k], runs[k + 1], strict=True)]
                   for k in range(2)]
             extrapolated = [b + (b - a) / 31 for a, b in zip(r1[0], r1[1], strict=True)]
             err = max(abs(a - b) for a, b in zip(r1[0], r1[1], strict=True)) / 31
             s = sigma(t_end)
-            out[name] = {"t_end": t_end, "y": [v / s for v in extrapolated], "error": err / s}
+            trajectory = [(snr(1 - u**2), [v / sigma(1 - u**2) for v in z]) for u, z in path]
+            out[name] = {"t_end": t_end, "y": [v / s for v in extrapolated], "error": err / s,
+                         "trajectory": trajectory}
     return out
 
 
@@ -182,4 +191,11 @@ def check_conv_snr(ctx: RunContext) -> ClaimResult:
                 bound=mpmath.nstr(bound, 3), tolerance="1e-9",
                 data={name: [mpmath.nstr(v, 20) for v in f["y"]] for name, f in flows.items()},
             ))
-    return _result("CONV-SNR", "regular coordinates", evidence, start)
+        from ..figures import flows_figure
+
+        figure = flows_figure(flows, f"CONV-SNR: oracle flows of {len(names)} schedules, "
+                                     "integrated in t, in regular coordinates")
+    result = _result("CONV-SNR", "regular coordinates", evidence, start)
+    if len(names) >= 2:
+        result.figures["conv-snr-flows.png"] = figure
+    return result
