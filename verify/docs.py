@@ -83,27 +83,31 @@ def derivation_page(schedule_name: str) -> str:
 
 
 def limits_png() -> bytes:
-    """The t -> 0+ limits of the built-in schedules and of the weights, as a figure."""
+    """The t -> 0+ limits of the built-in schedules and of the trigonometric weights."""
     from fractions import Fraction as F
 
+    import sympy as sp
+
     from derivations.limits import schedule_factor_limit, weight_limit
-    from derivations.schedules import BUILTIN_SCHEDULES, builtin_schedule
+    from derivations.schedules import BUILTIN_SCHEDULES, T, builtin_schedule
 
     from .figures import limits_figure
 
     factors = {n: schedule_factor_limit(builtin_schedule(n)).numeric for n in BUILTIN_SCHEDULES}
     trig = builtin_schedule("trigonometric")
-    cases = {
-        "unique nearest, X=(0,0),(2,0),(0,3), x=(1/3,1/5)":
-            ([[F(0), F(0)], [F(2), F(0)], [F(0), F(3)]], [F(1, 3), F(1, 5)]),
-        "exact tie (equal norms), X=(1,0),(-1,0),(0,5), x=(0,-1)":
-            ([[F(1), F(0)], [F(-1), F(0)], [F(0), F(5)]], [F(0), F(-1)]),
-        "tie split (unequal norms), X=(1,0),(3,0), x=(2,7)":
-            ([[F(1), F(0)], [F(3), F(0)]], [F(2), F(7)]),
+    triangle = [[F(0), F(0)], [F(2), F(0)], [F(0), F(3)]]
+    exponential = {
+        "unique nearest: X=(0,0),(2,0),(0,3), x=(1/3,1/5)": weight_limit(
+            trig, triangle, [F(1, 3), F(1, 5)]).numeric,
+        "exact tie, equal norms: X=(1,0),(-1,0),(0,5), x=(0,-1)": weight_limit(
+            trig, [[F(1), F(0)], [F(-1), F(0)], [F(0), F(5)]], [F(0), F(-1)]).numeric,
     }
-    weights = {f"trigonometric: {label}": weight_limit(trig, X, x).numeric
-               for label, (X, x) in cases.items()}
-    return limits_figure(factors, weights)
+    algebraic = {
+        "unequal norms: X=(1,0),(3,0), x=(2,7); limit 1/(1+e^2)": weight_limit(
+            trig, [[F(1), F(0)], [F(3), F(0)]], [F(2), F(7)]).numeric,
+    }
+    sigma2 = sp.lambdify(T, trig.sigma**2, modules="mpmath")
+    return limits_figure(factors, algebraic, exponential, sigma2)
 
 
 def generated_pages() -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["flows_figure", "limits_figure"]
@@ -52,13 +52,17 @@ def flows_figure(flows: Mapping[str, Mapping[str, Any]], title: str) -> bytes:
 
 
 def limits_figure(factor_rows: Mapping[str, Sequence[tuple[str, str]]],
-                  weight_rows: Mapping[str, Sequence[tuple[str, str]]]) -> bytes:
-    r"""Left: :math:`|F(t)-1|` of the L'Hôpital factor against t; right: the error of the
-    softmax weights at a fixed point against t, per branch (log-log)."""
+                  algebraic_rows: Mapping[str, Sequence[tuple[str, str]]],
+                  exponential_rows: Mapping[str, Sequence[tuple[str, str]]],
+                  sigma2: Callable[[Any], Any]) -> bytes:
+    r"""Three panels: :math:`|F(t)-1|` of the L'Hôpital factor (log-log); the weight error at a
+    fixed point when the limit is a finite split (log-log, algebraic); and
+    :math:`-\log_{10}` of the weight error against :math:`1/\sigma^2` when the limit is one-hot or
+    an exact tie (exponential concentration: straight lines)."""
     import mpmath
 
     plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, (left, mid, right) = plt.subplots(1, 3, figsize=(13, 3.7))
     for k, (name, rows) in enumerate(factor_rows.items()):
         pts = [(mpmath.mpf(_t(t)), abs(mpmath.mpf(e))) for t, e in rows]
         pts = [(t, e) for t, e in pts if e > 0]
@@ -70,19 +74,26 @@ def limits_figure(factor_rows: Mapping[str, Sequence[tuple[str, str]]],
     left.set_xlabel("t")
     left.set_ylabel(r"$|\alpha-\dot\alpha\sigma/\dot\sigma-1|$")
     left.set_title("L'Hôpital factor", fontsize=10)
-    left.grid(alpha=0.3)
-    left.legend(fontsize=8)
-    for k, (label, rows) in enumerate(weight_rows.items()):
+    for k, (label, rows) in enumerate(algebraic_rows.items()):
         pts = [(mpmath.mpf(_t(t)), mpmath.mpf(e)) for t, e in rows]
-        pts = [(t, e) for t, e in pts if e > 0 and e > mpmath.mpf(10) ** -300]
-        if pts:
-            right.loglog([float(t) for t, _ in pts], [float(e) for _, e in pts],
-                         marker=_MARKERS[k % len(_MARKERS)], label=label)
-    right.set_xlabel("t")
-    right.set_ylabel(r"$\max_i |w_i(x,t)-w_i(x,0^+)|$")
-    right.set_title("softmax weights at a fixed x", fontsize=10)
-    right.grid(alpha=0.3)
-    right.legend(fontsize=7)
+        mid.loglog([float(t) for t, _ in pts], [float(e) for _, e in pts],
+                   marker=_MARKERS[k % len(_MARKERS)], label=label)
+    mid.set_xlabel("t")
+    mid.set_ylabel(r"$\max_i |w_i(x,t)-w_i(x,0^+)|$")
+    mid.set_title("weights: finite split of a tie", fontsize=10)
+    for k, (label, rows) in enumerate(exponential_rows.items()):
+        pts = [(1 / sigma2(mpmath.mpf(_t(t))), -mpmath.log10(mpmath.mpf(e))) for t, e in rows]
+        right.plot([float(a) for a, _ in pts], [float(b) for _, b in pts],
+                   marker=_MARKERS[k % len(_MARKERS)], label=label)
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel(r"$1/\sigma(t)^2$")
+    right.set_ylabel(r"$-\log_{10}\max_i |w_i(x,t)-w_i(x,0^+)|$")
+    right.set_title("weights: exponential concentration", fontsize=10)
+    for ax in (left, mid, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
     return _png(fig)
 
 
