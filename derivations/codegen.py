@@ -48,6 +48,32 @@ def to_arb(q: Fraction | int | str):
     return arb(fmpq(q.numerator, q.denominator))
 
 
+def _ipow(x, n: int):
+    """Integer power by repeated multiplication: flint 0.9's ``arb ** int`` is nan for a ball
+    that contains 0 (e.g. a residual ``[+/- 1e-51] ** 2``)."""
+    from flint import arb
+
+    x = x if isinstance(x, arb) else arb(x)
+    if n < 0:
+        return 1 / _ipow(x, -n)
+    result, base = arb(1), x
+    while n:
+        if n & 1:
+            result = result * base
+        base = base * base
+        n >>= 1
+    return result
+
+
+class _ArbPrinter(MpmathPrinter):
+    """The mpmath printer, with integer powers sent to :func:`_ipow`."""
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp.is_Integer and expr.exp not in (-1, 1):
+            return f"mpmath.ipow({self._print(expr.base)}, {int(expr.exp)})"
+        return super()._print_Pow(expr, rational=rational)
+
+
 class _ArbNamespace:
     """Stands in for the ``mpmath`` module inside generated code: every operation is a ball."""
 
@@ -60,13 +86,16 @@ class _ArbNamespace:
             return arb.pi()
         if name == "e":
             return arb(1).exp()
-        unary = {
-            "exp": arb.exp, "log": arb.log, "sqrt": arb.sqrt, "sin": arb.sin, "cos": arb.cos,
-            "tan": arb.tan, "sinh": arb.sinh, "cosh": arb.cosh, "tanh": arb.tanh,
-            "atan": arb.atan, "asin": arb.asin, "acos": arb.acos, "fabs": abs,
-        }
+        unary = ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "atan",
+                 "asin", "acos")
         if name in unary:
-            return unary[name]
+            method = getattr(arb, name)
+            # coerce first: flint's unbound methods return nan for a plain int argument
+            return lambda x: method(x if isinstance(x, arb) else arb(x))
+        if name == "fabs":
+            return abs
+        if name == "ipow":
+            return _ipow
         raise AttributeError(f"no ball-arithmetic counterpart of mpmath.{name}")
 
 
@@ -77,7 +106,7 @@ def _lambdify(symbols: Sequence[sp.Symbol], exprs, backend: str) -> Callable[...
         return sp.lambdify(symbols, exprs, modules="mpmath", printer=MpmathPrinter, cse=True)
     if backend == "arb":
         return sp.lambdify(symbols, exprs, modules=[{"mpmath": _ArbNamespace()}],
-                           printer=MpmathPrinter, cse=True)
+                           printer=_ArbPrinter, cse=True)
     raise ValueError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
 
 
@@ -92,6 +121,8 @@ def compile_arb(symbols: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]) -> Calla
         if any(isinstance(v, float) for v in out):
             raise TypeError("a float leaked into ball evaluation")
         return [v if isinstance(v, arb) else arb(v) for v in out]
+
+    evaluate.source = fn  # type: ignore[attr-defined]
 
     return evaluate
 

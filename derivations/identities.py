@@ -340,6 +340,9 @@ class NumericCheck:
     passed: bool
     worst_point: dict
     seconds: float
+    #: a point where some residual ball excludes 0 with a bound above tolerance: a certified
+    #: counterexample (exact rationals as strings), else None
+    refuted_at: dict | None = None
 
 
 def random_rational_point(rng: random.Random, symbols) -> dict[str, Fraction]:
@@ -375,7 +378,8 @@ def check_numeric(ident: Identity, D: OracleDerivation, points: int = 4, digits:
     from flint import arb, ctx
 
     tol = arb(10) ** (-tol_digits)
-    worst_abs, worst_rel, worst_point = arb(0), arb(0), {}
+    worst_abs, worst_rel, worst_point, refuted_at = arb(0), arb(0), {}, None
+    non_finite = 0  # a ball that is not finite certifies nothing: the check cannot pass
     old = ctx.dps
     try:
         ctx.dps = digits
@@ -384,15 +388,22 @@ def check_numeric(ident: Identity, D: OracleDerivation, points: int = 4, digits:
             values = fn([point[str(s)] for s in symbols])
             half = len(values) // 2
             for a, b in zip(values[:half], values[half:], strict=True):
+                if not (a.is_finite() and b.is_finite()):
+                    non_finite += 1
+                    worst_point = {k: str(v) for k, v in point.items()}
+                    continue
                 res = abs(a - b).upper()
                 scale = max(arb(1), abs(a).upper(), abs(b).upper())
                 rel = (res / scale).upper()
+                if refuted_at is None and not (a - b).contains(0) and rel > tol:
+                    refuted_at = {k: str(v) for k, v in point.items()}
                 if rel > worst_rel:
                     worst_rel, worst_abs = rel, res
                     worst_point = {k: str(v) for k, v in point.items()}
     finally:
         ctx.dps = old
-    passed = bool(worst_rel < tol)
-    return NumericCheck(ident.key, D.schedule.name, points, digits, worst_abs.str(5, radius=False),
-                        worst_rel.str(5, radius=False), f"1e-{tol_digits}", passed, worst_point,
-                        time.perf_counter() - start)
+    passed = bool(worst_rel < tol) and non_finite == 0
+    bound_abs = "non-finite" if non_finite else worst_abs.str(5, radius=False)
+    bound_rel = "non-finite" if non_finite else worst_rel.str(5, radius=False)
+    return NumericCheck(ident.key, D.schedule.name, points, digits, bound_abs, bound_rel, f"1e-{tol_digits}", passed, worst_point,
+                        time.perf_counter() - start, None if passed else refuted_at)
