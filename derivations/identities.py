@@ -405,5 +405,6 @@ def check_numeric(ident: Identity, D: OracleDerivation, points: int = 4, digits:
     passed = bool(worst_rel < tol) and non_finite == 0
     bound_abs = "non-finite" if non_finite else worst_abs.str(5, radius=False)
     bound_rel = "non-finite" if non_finite else worst_rel.str(5, radius=False)
-    return NumericCheck(ident.key, D.schedule.name, points, digits, bound_abs, bound_rel, f"1e-{tol_digits}", passed, worst_point,
-                        time.perf_counter() - start, None if passed else refuted_at)
+    return NumericCheck(ident.key, D.schedule.name, points, digits, bound_abs, bound_rel,
+                        f"1e-{tol_digits}", passed, worst_point, time.perf_counter() - start,
+                        None if passed else refuted_at)
