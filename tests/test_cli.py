@@ -133,3 +133,43 @@ def test_latex_pdf_without_engine_says_so(tmp_path, monkeypatch, capsys):
     assert code == 3
     assert target.exists() and "\\begin{document}" in target.read_text()
     assert "no PDF" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("content", "start", "extra", "needle"), [
+    ("0,0\n1,1\n", "1,nan", [], "not a decimal"),
+    ("0,0\n1\n", "1,1", [], "row 2 has 1 entries"),
+    ("", "1,1", [], "no training samples"),
+    ("0,0\n1,1\n", "1,2,3", [], "dimension 2"),
+    ("0,0\nx,1\n", "1,1", [], "not a decimal"),
+    ("0,0\n1,1\n", "1,1", ["--digits", "3"], "--digits must be between"),
+])
+def test_endpoint_bad_input(tmp_path, capsys, content, start, extra, needle):
+    f = tmp_path / "d.csv"
+    f.write_text(content)
+    code = main(["endpoint", "--data", str(f), "--start", start, *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_endpoint_json(tmp_path, capsys):
+    f = tmp_path / "d.csv"
+    f.write_text("0,0\n2,0\n1,2\n")
+    assert main(["endpoint", "--data", str(f), "--start", "2/5,0.6", "--digits", "30", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "training-sample" and out["index"] == 2
+    assert out["endpoint"] == ["1", "2"] and out["radius"] == "0"
+    for key in ("commit_t", "digits", "steps", "evaluations", "seconds"):
+        assert key in out
+    assert 0 < float(out["commit_t"]) < 1
+
+
+def test_endpoint_reports_ties(capsys):
+    assert main(["endpoint", "--data", "builtin:square", "--start", "1,1", "--json",
+                 "--digits", "30"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "tie" and out["tie_kind"] == "exact" and out["index"] is None
+    assert out["endpoint"] == ["0.5", "0.5"]
+    assert main(["endpoint", "--data", "builtin:square", "--start", "1,1.0000000000000000000000000000001",
+                 "--json", "--digits", "20"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "tie" and out["tie_kind"] == "unresolved"

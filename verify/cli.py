@@ -102,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also compile a PDF (needs pdflatex, lualatex, xelatex or tectonic)")
     latex.set_defaults(func=cmd_latex)
 
+    endpoint = sub.add_parser(
+        "endpoint", help="certify where deterministic oracle generation from a start ends",
+        description="Integrate the oracle probability flow from Z_1 = START (t = 1) to t = 0 in "
+                    "regular coordinates and certify the endpoint: a training sample, or a tie "
+                    "(exact: the start lies on a tie set; unresolved: too close to one for the "
+                    "requested precision).")
+    endpoint.add_argument("--data", required=True, metavar="FILE",
+                          help="CSV (one sample per row; decimals or p/q, read exactly), .npy "
+                               "(converted exactly) or builtin:NAME (triangle, square, line5, "
+                               "duplicates)")
+    endpoint.add_argument("--start", required=True, metavar="X1,X2,...",
+                          help="the start Z_1, comma-separated exact decimals (1e-30 allowed) or p/q")
+    endpoint.add_argument("--schedule", metavar="S", default="linear",
+                          help="schedule for the commit time t (default: linear)")
+    endpoint.add_argument("--digits", type=_digits, default=50, metavar="P",
+                          help=f"working precision, {DIGITS_RANGE[0]}..{DIGITS_RANGE[1]} (default: 50)")
+    endpoint.add_argument("--json", action="store_true", help="print a JSON object")
+    endpoint.set_defaults(func=cmd_endpoint)
+
     docs = sub.add_parser("docs", help="regenerate the generated pages of docs/",
                           description="Rewrite docs/claims.md, docs/conventions.md and "
                                       "docs/derivations/*.md from the registry and the derivations.")
@@ -262,6 +281,42 @@ def cmd_latex(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_endpoint(args: argparse.Namespace) -> int:
+    from .datasets import load_dataset, parse_vector
+
+    data = load_dataset(args.data)
+    start = parse_vector(args.start, "--start")
+    if len(start) != len(data[0]):
+        raise UsageError(f"--start has {len(start)} entries but the training samples have "
+                         f"dimension {len(data[0])}")
+    schedule = _resolve(args.schedule)
+    if schedule.generic:
+        raise UsageError("--schedule generic has no time axis; name a concrete schedule")
+    from .engine.endpoint import certify_endpoint
+
+    result = certify_endpoint(data, start, digits=args.digits, schedule=schedule)
+    if args.json:
+        import json
+
+        print(json.dumps(result.to_json(), indent=2))
+        return EXIT_OK
+    if result.status == "training-sample":
+        print(f"training sample: row {result.index} = ({', '.join(result.endpoint)})")
+        print(f"  certified: Z_0 is exactly that row; after the commit |Z_t - alpha(t) X| <= "
+              f"sigma(t) * {result.tail_radius}")
+        print(f"  commit at SNR {result.commit_snr} (t = {result.commit_t} on {schedule.name})")
+    elif result.tie_kind == "exact":
+        print(f"exact tie between rows {result.tie_set}: endpoint ({', '.join(result.endpoint)}), "
+              "not a training sample")
+    else:
+        print(f"tie (unresolved at {result.digits} digits) among rows {result.tie_set}")
+    if result.detail:
+        print(f"  {result.detail}")
+    print(f"  {result.digits} digits, {result.steps} steps, {result.evaluations} evaluations, "
+          f"{result.seconds:.2f} s")
+    return EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from .docs import write_docs
 
@@ -274,7 +329,8 @@ def _is_user_error(exc: BaseException) -> bool:
     """Bad input, by type; the error modules are consulted only if something imported them."""
     kinds: list[type] = [UsageError]
     for module, name in (("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
-                         ("verify.registry", "UnknownClaimPattern")):
+                         ("verify.registry", "UnknownClaimPattern"),
+                         ("verify.engine.endpoint", "EngineError")):
         if module in sys.modules:
             kinds.append(getattr(sys.modules[module], name))
     return isinstance(exc, tuple(kinds))

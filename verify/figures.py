@@ -97,6 +97,66 @@ def limits_figure(factor_rows: Mapping[str, Sequence[tuple[str, str]]],
     return _png(fig)
 
 
+def trajectories_figure(panels: Mapping[str, tuple[Sequence[Sequence[Any]], Sequence[Any]]]) -> bytes:
+    r"""2-D oracle trajectories :math:`Z_t=y/(1+\ell)` (linear schedule) with the training set
+    and the commit points (where the tail certificate first held)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.2), squeeze=False)
+    for ax, (name, (data, results)) in zip(axes[0], panels.items(), strict=True):
+        for k, r in enumerate(results):
+            if not r.path:
+                continue
+            zs = [[v / (1 + ell) for v in y] for ell, y in r.path]
+            ax.plot([z[0] for z in zs], [z[1] for z in zs], lw=1, color=f"C{k % 10}", alpha=0.8)
+            ax.plot(zs[0][0], zs[0][1], marker="o", ms=3, color=f"C{k % 10}")
+            if r.commit_snr is not None and r.exact_endpoint is not None:
+                zc = zs[-1]  # the path is recorded up to the commit
+                end = [float(v) for v in r.exact_endpoint]
+                ax.plot([zc[0], end[0]], [zc[1], end[1]], ls="--", lw=0.8, color=f"C{k % 10}")
+                ax.plot(zc[0], zc[1], marker="x", ms=7, color="k")
+        ax.scatter([float(row[0]) for row in data], [float(row[1]) for row in data], s=60,
+                   marker="*", color="crimson", zorder=5, label="training set")
+        ax.set_title(f"builtin:{name}", fontsize=10)
+        ax.set_xlabel("$Z^{(1)}$")
+        ax.set_ylabel("$Z^{(2)}$")
+        ax.grid(alpha=0.3)
+        ax.set_aspect("equal", adjustable="datalim")
+    axes[0][0].legend(fontsize=8, title="o start, x commit, -- certified tail", title_fontsize=8)
+    fig.suptitle("oracle flow from Gaussian starts (linear schedule, Z_t = y/(1+ell))", fontsize=10)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def radii_histogram(radii: Sequence[float]) -> bytes:
+    r"""Histogram of certified tail radii :math:`R` (:math:`\lVert Z_t-\alpha X_k\rVert\le\sigma R`)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.hist(radii, bins=min(20, max(5, len(radii) // 2)), color="C0", alpha=0.8)
+    ax.set_xlabel(r"certified tail radius $R$")
+    ax.set_ylabel("trajectories")
+    ax.set_title(f"{len(radii)} certified trajectories", fontsize=10)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def commit_law_figure(ks: Sequence[int], snrs: Sequence[float], separation: float) -> bytes:
+    r"""Commit SNR against the tie offset :math:`10^{-k}` with the law
+    :math:`\ell_c\approx\sqrt{8k\ln 10}/\lVert X_a-X_b\rVert`."""
+    import math
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.plot(ks, snrs, "o", label="certified commit SNR")
+    grid = [ks[0] + (ks[-1] - ks[0]) * j / 100 for j in range(101)]
+    ax.plot(grid, [math.sqrt(8 * k * math.log(10)) / separation for k in grid], "-",
+            label=r"$\sqrt{8k\ln 10}/\|X_a-X_b\|$")
+    ax.set_xlabel("tie offset exponent k (start at distance $10^{-k}$ from the mirror)")
+    ax.set_ylabel(r"commit SNR $\ell_c$")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
 def _t(label: str) -> str:
     """'1e-3' or '2^-5' as an mpmath-readable number."""
     if label.startswith("2^"):

@@ -1,0 +1,119 @@
+"""The certified endpoint engine: certificates, ties, precision, and agreement with odefun."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verify.engine.certificate import group_terms, orbit, symmetry_permutations, tail_certificate
+from verify.engine.endpoint import EngineError, certify_endpoint
+
+TRIANGLE = [[F(0), F(0)], [F(2), F(0)], [F(1), F(2)]]
+SQUARE = [[F(1), F(0)], [F(0), F(1)], [F(-1), F(0)], [F(0), F(-1)]]
+
+
+def odefun_endpoint_guess(data, start, ell_end=6):
+    """Independent reference: mpmath.odefun on dy/dl to a large SNR, then the nearest atom of y/l."""
+    X = [[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in data]
+
+    def m(ell, y):
+        g = [ell * sum(a * b for a, b in zip(y, x, strict=True)) - ell**2 * sum(a * a for a in x) / 2
+             for x in X]
+        top = max(g)
+        e = [mpmath.exp(v - top) for v in g]
+        s = sum(e)
+        return [sum(ei * x[j] for ei, x in zip(e, X, strict=True)) / s for j in range(len(y))]
+
+    with mpmath.workdps(20):
+        sol = mpmath.odefun(m, 0, [mpmath.mpf(v.numerator) / v.denominator for v in start])
+        y = sol(ell_end)
+        z = [v / ell_end for v in y]
+        return min(range(len(X)), key=lambda i: sum((a - b) ** 2 for a, b in zip(z, X[i], strict=True)))
+
+
+@pytest.mark.parametrize("start", [[F(2, 5), F(3, 5)], [F(-1), F(1)], [F(3), F(-2)]])
+def test_endpoint_agrees_with_an_independent_integrator(start):
+    r = certify_endpoint(TRIANGLE, start, digits=30)
+    assert r.status == "training-sample"
+    assert r.index == odefun_endpoint_guess(TRIANGLE, start)
+    assert r.exact_endpoint == TRIANGLE[r.index]
+    assert float(r.tail_radius) > 0 and float(r.commit_snr) > 0
+
+
+def test_exact_ties_end_between_atoms():
+    centre = certify_endpoint(SQUARE, [F(0), F(0)], digits=30)
+    assert (centre.status, centre.tie_kind, centre.exact_endpoint) == ("tie", "exact", [0, 0])
+    assert centre.index is None and centre.tie_set == [0, 1, 2, 3]
+    diagonal = certify_endpoint(SQUARE, [F(1), F(1)], digits=30)
+    assert diagonal.tie_kind == "exact" and diagonal.exact_endpoint == [F(1, 2), F(1, 2)]
+    assert diagonal.tie_set == [0, 1]
+
+
+def test_near_tie_resolved_or_unresolved_by_precision():
+    near = [F(1), F(1) + F(1, 10**10)]
+    assert certify_endpoint(SQUARE, near, digits=30).index == 1
+    too_near = certify_endpoint(SQUARE, [F(1), F(1) + F(1, 10**45)], digits=30)
+    assert too_near.status == "tie" and too_near.tie_kind == "unresolved"
+    assert too_near.index is None and set(too_near.tie_set) >= {0, 1}
+    assert certify_endpoint(SQUARE, [F(1), F(1) + F(1, 10**45)], digits=70).index == 1
+
+
+def test_commit_snr_follows_the_near_tie_law():
+    pair = [[F(-1), F(0)], [F(1), F(0)]]
+    for k in (10, 30):
+        r = certify_endpoint(pair, [F(1, 10**k), F(1, 2)], digits=k + 20, recheck=False)
+        assert r.index == 1
+        predicted = math.sqrt(8 * k * math.log(10)) / 2
+        assert abs(float(r.commit_snr) - predicted) < 0.1 * predicted
+
+
+def test_duplicates_and_single_atom():
+    dup = certify_endpoint([[F(0), F(0)], [F(1), F(1)], [F(1), F(1)]], [F(1), F(1)], digits=30)
+    assert dup.status == "training-sample" and dup.exact_endpoint == [1, 1]
+    one = certify_endpoint([[F(3), F(-1)]], [F(0), F(0)], digits=30)
+    assert one.index == 0 and one.exact_endpoint == [3, -1]
+
+
+def test_bad_shapes():
+    with pytest.raises(EngineError):
+        certify_endpoint([], [F(0)])
+    with pytest.raises(EngineError):
+        certify_endpoint(TRIANGLE, [F(0)])
+    with pytest.raises(EngineError):
+        certify_endpoint([[F(0)], [F(1), F(2)]], [F(0)])
+
+
+def test_symmetries_are_exact():
+    perms = symmetry_permutations(SQUARE, [F(0), F(0)])
+    assert orbit(0, perms, SQUARE) == (0, 1, 2, 3)
+    perms = symmetry_permutations(SQUARE, [F(1), F(1)])
+    assert orbit(0, perms, SQUARE) == (0, 1) and orbit(2, perms, SQUARE) == (2, 3)
+    assert symmetry_permutations(TRIANGLE, [F(1, 3), F(1, 7)]) == []
+    centre, terms, others = group_terms(SQUARE, (0, 1))
+    assert centre == (F(1, 2), F(1, 2)) and others == [2, 3]
+    assert all(a == 1 for a, _, _ in terms)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(rho=st.floats(0.0, 2.0), ell=st.floats(0.5, 20.0),
+       deltas=st.lists(st.floats(0.2, 5.0), min_size=1, max_size=5))
+def test_tail_certificate_meets_its_inequality(rho, ell, deltas):
+    terms = [(d * d / 2, d, d) for d in deltas]
+    cert = tail_certificate(rho, ell, terms, math.exp)
+    if cert is None:
+        return
+    R, slack = cert
+    total = sum(D * math.exp(-(ell * ell * a - ell * R * lam)) / (2 * ell * a - R * lam)
+                for a, lam, D in terms)
+    assert R > rho and all(2 * ell * a > R * lam for a, lam, _ in terms)
+    assert math.isclose(slack, R - rho - total, rel_tol=1e-9, abs_tol=1e-12) and slack > 0
+
+
+def test_tail_certificate_fails_where_it_must():
+    # a rival at distance 1 with ell0 = 1 and rho = 1 cannot be certified
+    assert tail_certificate(1.0, 1.0, [(0.5, 1.0, 1.0)], math.exp) is None
