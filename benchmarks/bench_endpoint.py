@@ -67,12 +67,12 @@ def engine(data, start, digits: int) -> tuple[float, object]:
 
 def child_trajectory(n: int, d: int, digits: int) -> dict:
     code = (
-        "import json, resource, sys, time; sys.path.insert(0, %r);"
+        f"import json, resource, sys; sys.path.insert(0, {str(ROOT)!r});"
         "from benchmarks.bench_endpoint import problem, engine;"
-        "data, start = problem(%d, %d); t, r = engine(data, start, %d);"
+        f"data, start = problem({n}, {d}); t, r = engine(data, start, {digits});"
         "print(json.dumps({'seconds': t, 'status': r.status, 'index': r.index, 'steps': r.steps,"
         "'evaluations': r.evaluations, 'maxrss_mib': resource.getrusage(resource.RUSAGE_SELF)"
-        ".ru_maxrss // 1024}))" % (str(ROOT), n, d, digits)
+        ".ru_maxrss // 1024}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT)
