@@ -103,7 +103,10 @@ def _lambdify(symbols: Sequence[sp.Symbol], exprs, backend: str) -> Callable[...
     if backend == "numpy":
         return sp.lambdify(symbols, exprs, modules="numpy", cse=True)
     if backend == "mpmath":
-        return sp.lambdify(symbols, exprs, modules="mpmath", printer=MpmathPrinter, cse=True)
+        import mpmath
+
+        return sp.lambdify(symbols, exprs, modules=[{"mpmath": mpmath}, "mpmath"],
+                           printer=MpmathPrinter, cse=True)
     if backend == "arb":
         return sp.lambdify(symbols, exprs, modules=[{"mpmath": _ArbNamespace()}],
                            printer=_ArbPrinter, cse=True)

@@ -345,6 +345,27 @@ class NumericCheck:
     refuted_at: dict | None = None
 
 
+def _inside_the_mixture(point: dict[str, Fraction], rng: random.Random, D: OracleDerivation) -> None:
+    r"""Move ``x`` to :math:`\alpha(t)X_i+\sigma(t)u`, :math:`u\in[-2,2]^d`, rounded to a rational
+    with denominator :math:`10^6`: the densities there are not negligible, so a transport identity
+    (both sides proportional to :math:`\rho_t`) cannot pass by underflow."""
+    import mpmath
+
+    if not all(str(xj) in point for xj in D.x):
+        return
+    i = rng.randrange(D.n)
+    with mpmath.workdps(30):
+        t = mpmath.mpf(point["t"].numerator) / point["t"].denominator
+        alpha = sp.lambdify(T, D.schedule.alpha, modules="mpmath")(t)
+        sigma = sp.lambdify(T, D.schedule.sigma, modules="mpmath")(t)
+        for j, xj in enumerate(D.x):
+            xij = point.get(str(D.X[i, j]), None)
+            xij = Fraction(D.X[i, j]) if xij is None and D.X[i, j].is_Rational else xij
+            u = mpmath.mpf(rng.randint(-2000, 2000)) / 1000
+            value = alpha * mpmath.mpf(xij.numerator) / xij.denominator + sigma * u
+            point[str(xj)] = Fraction(int(mpmath.nint(value * 10**6)), 10**6)
+
+
 def random_rational_point(rng: random.Random, symbols) -> dict[str, Fraction]:
     """A random exact-rational point: t in [1/20, 19/20], every other symbol in [-2, 2]."""
     def q(lo: int, hi: int, den: int) -> Fraction:
@@ -385,6 +406,7 @@ def check_numeric(ident: Identity, D: OracleDerivation, points: int = 4, digits:
         ctx.dps = digits
         for _ in range(points):
             point = random_rational_point(rng, symbols)
+            _inside_the_mixture(point, rng, D)
             values = fn([point[str(s)] for s in symbols])
             half = len(values) // 2
             for a, b in zip(values[:half], values[half:], strict=True):

@@ -176,13 +176,14 @@ def weight_limit(schedule: Schedule, data: list[list[Fraction]], x: list[Fractio
             outside = mpmath.fsum(w[i] for i in range(n) if i not in support)
             inside = max((abs(w[i] - mpmath.mpf(sp.N(limits[i], 30 + 6 * k))) for i in support),
                          default=mpmath.mpf(0))
-            err = max(outside, inside)
+            # a deviation inside the support below this step's working precision is rounding
+            if inside <= mpmath.mpf(10) ** (15 - mpmath.mp.dps):
+                inside = mpmath.mpf(0)
             ts.append(tk)
-            errs.append(err)
-            # deviation inside the support, relative to this step's working precision
-            insides.append(inside if inside > mpmath.mpf(10) ** (15 - mpmath.mp.dps) else mpmath.mpf(0))
+            errs.append(max(outside, inside))
+            insides.append(inside)
             inv_s2.append(1 / sigma2_fn(tk))
-            rows.append((f"2^-{k}", mpmath.nstr(err, 6)))
+            rows.append((f"2^-{k}", mpmath.nstr(errs[-1], 6)))
     if branch == "unique-nearest" and n > 1:
         # exponential rate: sigma^2 log(err) -> -(d_2 - d_*)/2
         d2 = min(dist[i] for i in range(n) if i not in ties)
@@ -195,7 +196,7 @@ def weight_limit(schedule: Schedule, data: list[list[Fraction]], x: list[Fractio
         rate = fit_power_rate(ts[-5:], insides[-5:])
         fitted_s = "exact" if rate is None else mpmath.nstr(rate, 4)
         predicted_s = "algebraic (t^r)" if branch == "tie-split" else "exact within the support"
-        agrees = bool(errs[-1] < errs[0]) and bool(errs[-1] < mpmath.mpf(10) ** -2)
+        agrees = bool(errs[-1] < errs[0] or errs[-1] == 0) and bool(errs[-1] < mpmath.mpf(10) ** -2)
         if branch != "tie-split":
             agrees = agrees and rate is None
     return WeightLimit(

@@ -175,7 +175,10 @@ def validate(schedule: Schedule) -> Schedule:
     if schedule.generic:
         return schedule
     log: list[str] = []
-    for expr, name in ((schedule.alpha, "alpha"), (schedule.beta, "beta"), (schedule.gamma, "gamma")):
+    coefficients = [(schedule.alpha, "alpha"), (schedule.beta, "beta"), (schedule.gamma, "gamma")]
+    if schedule.zeta is not None:
+        coefficients.append((schedule.zeta, "zeta"))
+    for expr, name in coefficients:
         if expr.free_symbols - {T}:
             extra = ", ".join(sorted(str(s) for s in expr.free_symbols - {T}))
             raise ScheduleError(f"{name}(t) has free symbols other than t: {extra}")
@@ -252,7 +255,8 @@ _ALLOWED_NAMES = {
     "tanh": sp.tanh, "atan": sp.atan, "asin": sp.asin, "acos": sp.acos, "Rational": sp.Rational,
     "Integer": sp.Integer, "Float": sp.Float, "Symbol": sp.Symbol,
 }
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+# names, but not the exponent marker of a number such as 1e-3 or 2.5E+2
+_TOKEN = re.compile(r"(?<![0-9.])[A-Za-z_][A-Za-z_0-9]*")
 
 
 def _parse_expression(text: str, what: str) -> sp.Expr:
@@ -267,7 +271,7 @@ def _parse_expression(text: str, what: str) -> sp.Expr:
         raise ScheduleError(f"{what} is empty")
     if "__" in text or any(ch in text for ch in ";'\"[]{}\\`"):
         raise ScheduleError(f"{what} = {text!r} contains characters not allowed in an expression")
-    unknown = {tok for tok in _TOKEN.findall(text) if tok not in _ALLOWED_NAMES} - {"e"}
+    unknown = {tok for tok in _TOKEN.findall(text) if tok not in _ALLOWED_NAMES}
     if unknown:
         raise ScheduleError(f"{what} = {text!r} uses unknown names: {', '.join(sorted(unknown))} "
                             "(allowed: t, pi, E, sqrt, exp, log, sin, cos, ...)")
