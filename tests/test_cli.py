@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from verify.cli import main
+from verify.registry import select
+
+#: a registered claim whose checks have not been implemented yet (None once all are)
+PENDING = next((c.id for c in select(None) if c.checker is None), None)
+needs_pending = pytest.mark.skipif(PENDING is None, reason="every claim has a checker")
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -73,22 +78,23 @@ def test_help_documents_every_command():
         assert option in run_help
 
 
+@needs_pending
 def test_run_writes_a_complete_report(tmp_path, capsys):
     out = tmp_path / "rep"
-    code = main(["run", "--claims", "LLY25-P2,LLY25-T1", "--quick", "--out", str(out),
+    code = main(["run", "--claims", f"LLY25-P2,{PENDING}", "--quick", "--out", str(out),
                  "--schedules", "linear"])
     stdout = capsys.readouterr().out
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == ["derivations.tex", "report.json", "report.md"]
     report = json.loads((out / "report.json").read_text())
     by_id = {c["id"]: c for c in report["claims"]}
-    assert set(by_id) == {"LLY25-P2", "LLY25-T1"}
+    assert set(by_id) == {"LLY25-P2", PENDING}
     for entry in report["claims"]:
         assert {"id", "paper", "status", "evidence", "seconds"} <= set(entry)
     assert by_id["LLY25-P2"]["status"] == "verified"
     assert all(e["passed"] is True for e in by_id["LLY25-P2"]["evidence"])
-    assert by_id["LLY25-T1"]["status"] == "inconclusive"
-    assert "not yet implemented" in by_id["LLY25-T1"]["summary"]
+    assert by_id[PENDING]["status"] == "inconclusive"
+    assert "not yet implemented" in by_id[PENDING]["summary"]
     assert "LLY25-P2" in stdout and "verified" in stdout
     md = (out / "report.md").read_text()
     assert "## LLY25-P2" in md and "**Verdict: verified**" in md
@@ -100,21 +106,23 @@ def test_run_into_existing_directory_keeps_other_files(tmp_path):
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     (out / "report.json").write_text("{}")
-    assert main(["run", "--claims", "LLY25-T1", "--out", str(out)]) == 0
+    assert main(["run", "--claims", "CONV-MAP", "--out", str(out)]) == 0
     assert (out / "notes.txt").read_text() == "mine"
-    assert json.loads((out / "report.json").read_text())["claims"][0]["id"] == "LLY25-T1"
+    assert json.loads((out / "report.json").read_text())["claims"][0]["id"] == "CONV-MAP"
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
 def test_claims_lists_registry_and_last_verdicts(tmp_path, capsys):
     out = tmp_path / "rep"
-    assert main(["run", "--claims", "LLY25-T1", "--out", str(out)]) == 0
+    assert main(["run", "--claims", "CONV-MAP", "--out", str(out)]) == 0
     capsys.readouterr()
     assert main(["claims", "--report", str(out / "report.json")]) == 0
     text = capsys.readouterr().out
     assert "LLY25-P1" in text and "SEP-PRUNE" in text and "CONV-MAP" in text
-    row = next(line for line in text.splitlines() if line.startswith("LLY25-T1"))
-    assert row.rstrip().endswith("inconclusive")
+    row = next(line for line in text.splitlines() if line.startswith("CONV-MAP"))
+    assert row.rstrip().endswith("verified")
+    other = next(line for line in text.splitlines() if line.startswith("LLY25-P1"))
+    assert other.rstrip().endswith("-")
 
 
 def test_derive_json_and_latex(capsys):
