@@ -83,7 +83,7 @@ def taylor_step(flow: FlowData, y0: list[arb], ell0: arb, order: int,
     n_a, d = len(rows), len(y0)
     Y: list[list[arb]] = [list(y0)]
     A: list[list[arb]] = []  # A[n][i]
-    G: list[list[arb]] = []  # G[n][i]
+    G: list[list[arb]] = []  # G[n][i] = n g_{i,n}
     E: list[list[arb]] = []
     S: list[arb] = []
     m: list[list[arb]] = []
@@ -99,16 +99,16 @@ def taylor_step(flow: FlowData, y0: list[arb], ell0: arb, order: int,
             if n < 3:
                 g -= q[i] * ell_sq[n]
             g_n.append(g)
-        G.append(g_n)
+        G.append([n * v for v in g_n])  # k g_k, as used by the exponential's recurrence
         if n == 0:
             top = max(g_n, key=lambda v: v.mid())
             e_n = [(v - top).exp() for v in g_n]
         else:
             e_n = []
             for i in range(n_a):
-                acc = arb(0)
-                for k in range(1, n + 1):
-                    acc += k * G[k][i] * E[n - k][i]
+                acc = G[1][i] * E[n - 1][i]
+                for k in range(2, n + 1):
+                    acc += G[k][i] * E[n - k][i]
                 e_n.append(acc / n)
         E.append(e_n)
         s_n = sum(e_n, arb(0))
