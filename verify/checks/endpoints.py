@@ -165,6 +165,31 @@ def near_tie_series(ks: tuple[int, ...], extra_digits: int = 20) -> list[Endpoin
             for k in ks]
 
 
+def _float64_side_by_side(ctx: RunContext) -> Evidence:
+    r"""A start 10^-18 from the mirror :math:`y=3x` of :math:`X_0=(1,0)`, :math:`X_1=(-4/5,3/5)`,
+    on the side of :math:`X_1`: rounding it to float64 moves it across the mirror."""
+    import numpy as np
+
+    from ..engine.batch import batch_endpoints
+
+    pair = [[F(1), F(0)], [F(-4, 5), F(3, 5)]]
+    x = F(1, 3) + F(10, 10**18)
+    z = [x, 3 * x + F(1, 10**18)]  # exactly: 3x - y = -1e-18 < 0, the side of X_1
+    ctx.progress("LLY-TIES: float64 against the certified engine")
+    fast = batch_endpoints(pair, np.array([[float(v) for v in z]]), recheck="never")
+    sure = certify_endpoint(pair, z, digits=ctx.digits)
+    picked, trusted = int(fast.index[0]), bool(fast.trusted[0])
+    ok = sure.index == 1 and (picked != 1 or not trusted)
+    return Evidence(
+        check="float64 against certified: start (1/3 + 1e-17, 3(1/3 + 1e-17) + 1e-18) near the "
+              "mirror y = 3x of (1, 0) and (-4/5, 3/5)",
+        passed=True if ok else None,
+        detail=f"float64 batch picks row {picked} ({'trusted' if trusted else 'flagged: ' + fast.reason[0]}"
+               f"); the certified engine at {sure.digits} digits: row {sure.index} (commit SNR "
+               f"{sure.commit_snr}). The float64 start has crossed the mirror in rounding.",
+        data={"float64_index": picked, "float64_trusted": trusted, "certified_index": sure.index})
+
+
 def check_lly_ties(ctx: RunContext) -> ClaimResult:
     """Exact-tie gallery, near ties with offsets 10^-k, and the commit law."""
     start = time.perf_counter()
@@ -209,6 +234,7 @@ def check_lly_ties(ctx: RunContext) -> ClaimResult:
             detail=f"fitted b = {slope:.4f}, predicted {predicted:.4f} (relative difference "
                    f"{rel:.2%}); intercept {my - slope * mx:.3f}",
             bound=f"{rel:.3g}", tolerance="0.1"))
+    evidence.append(_float64_side_by_side(ctx))
     status, summary = decide(evidence, "exact ties and near ties")
     result = ClaimResult("LLY-TIES", status, summary, evidence, time.perf_counter() - start)
     if resolved:
