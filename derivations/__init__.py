@@ -5,25 +5,33 @@ identities (:mod:`.identities`), limits at the data end (:mod:`.limits`), conven
 (:mod:`.conventions`), code generation (:mod:`.codegen`) and printers (:mod:`.printing`).
 """
 
-from .codegen import BACKENDS, CompiledField, compile_field, to_arb, to_mpf
-from .fields import MixtureField, OracleDerivation, derive
-from .identities import IDENTITIES, Identity, check_numeric, check_symbolic, identity
-from .limits import schedule_factor, schedule_factor_limit, weight_limit
-from .schedules import (
-    BUILTIN_SCHEDULES,
-    Schedule,
-    ScheduleError,
-    T,
-    builtin_schedule,
-    generic_schedule,
-    parse_schedule,
-    resolve_schedule,
-)
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "BACKENDS", "BUILTIN_SCHEDULES", "CompiledField", "IDENTITIES", "Identity", "MixtureField",
-    "OracleDerivation", "Schedule", "ScheduleError", "T", "builtin_schedule", "check_numeric",
-    "check_symbolic", "compile_field", "derive", "generic_schedule", "identity", "parse_schedule",
-    "resolve_schedule", "schedule_factor", "schedule_factor_limit", "to_arb", "to_mpf",
-    "weight_limit",
-]
+#: public name -> submodule; loaded on first use (PEP 562), so importing one light module
+#: (e.g. ``derivations.exact``) does not pull in SymPy
+_EXPORTS = {
+    "BACKENDS": "codegen", "CompiledField": "codegen", "compile_field": "codegen",
+    "to_arb": "exact", "to_mpf": "exact",
+    "MixtureField": "fields", "OracleDerivation": "fields", "derive": "fields",
+    "IDENTITIES": "identities", "Identity": "identities", "check_numeric": "identities",
+    "check_symbolic": "identities", "identity": "identities",
+    "schedule_factor": "limits", "schedule_factor_limit": "limits", "weight_limit": "limits",
+    "BUILTIN_SCHEDULES": "schedules", "Schedule": "schedules", "ScheduleError": "schedules",
+    "T": "schedules", "builtin_schedule": "schedules", "generic_schedule": "schedules",
+    "parse_schedule": "schedules", "resolve_schedule": "schedules",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'derivations' has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

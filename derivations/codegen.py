@@ -24,28 +24,13 @@ from typing import Any
 import sympy as sp
 from sympy.printing.pycode import MpmathPrinter
 
+from .exact import to_arb, to_mpf
 from .fields import derive
 from .schedules import Schedule, T
 
 __all__ = ["BACKENDS", "CompiledField", "compile_field", "compile_arb", "to_mpf", "to_arb"]
 
 BACKENDS = ("mpmath", "numpy", "arb")
-
-
-def to_mpf(q: Fraction | int | str):
-    """An exact rational as an mpmath number at the current precision (one rounding)."""
-    import mpmath
-
-    q = Fraction(q)
-    return mpmath.mpf(q.numerator) / q.denominator
-
-
-def to_arb(q: Fraction | int | str):
-    """An exact rational as a flint ball containing it."""
-    from flint import arb, fmpq
-
-    q = Fraction(q)
-    return arb(fmpq(q.numerator, q.denominator))
 
 
 def _ipow(x, n: int):

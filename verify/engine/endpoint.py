@@ -131,7 +131,7 @@ def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None,
     (the Jacobian of the flow is ``ell Cov_w(X)``; its trace bounds its norm). Near a tie ``L`` grows
     like the true instability, so precision runs out exactly when it should.
     """
-    from derivations.codegen import to_arb
+    from derivations.exact import to_arb
 
     flow = FlowData.from_rationals(data)
     n = len(data)

@@ -37,7 +37,7 @@ class FlowData:
 
     @classmethod
     def from_rationals(cls, data) -> FlowData:
-        from derivations.codegen import to_arb
+        from derivations.exact import to_arb
 
         rows = [[to_arb(v) for v in row] for row in data]
         return cls(rows, arb_mat(rows), [sum((v * v for v in row), arb(0)) / 2 for row in rows])
