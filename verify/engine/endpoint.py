@@ -12,12 +12,18 @@ ball arithmetic (:mod:`.taylor`), and after every step tries the tail lemma of
   tie set): status ``tie``, kind ``unresolved``.
 
 A certified commit is re-checked at ``digits + 20``; a different verdict makes the result an
-unresolved tie at the requested precision. The enclosure is rigorous for rounding and for the
-start's representation; the Taylor truncation is an estimate (×10 safety) added to the radius.
+unresolved tie at the requested precision.
+
+What is rigorous and what is estimated: the tail lemma, the symmetry certificates and the
+exact-rational bookkeeping are proofs; the distance from the computed to the exact trajectory
+at the commit (``eps``: Taylor truncation ×10, rounding at the working precision, propagated
+with a Gronwall factor) is an estimate, so a certificate is as good as that estimate. The
+re-check at ``digits + 20`` guards it.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -128,8 +134,8 @@ def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None,
 
     ``eps`` bounds (as an estimate) the distance from the computed to the exact trajectory:
     per step ``eps <- eps * exp(L h) + truncation + rounding`` with ``L = ell trace Cov_w(X)``
-    (the Jacobian of the flow is ``ell Cov_w(X)``; its trace bounds its norm). Near a tie ``L`` grows
-    like the true instability, so precision runs out exactly when it should.
+    (the Jacobian of the flow is ``ell Cov_w(X)``; its trace bounds its norm). Near a tie ``L``
+    grows like the true instability, so precision runs out exactly when it should.
     """
     from derivations.exact import to_arb
 
@@ -193,9 +199,9 @@ def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None,
                 evaluations += step.evaluations
                 y_new = step.evaluate(h)
             elif worst > -ln_precision * 3:
-                trunc += (n - len(active)) * 2.718281828 ** worst * h_f * 10 * scale
+                trunc += (n - len(active)) * math.exp(worst) * h_f * 10 * scale
         lipschitz = float((ell + h).mid()) * _weighted_spread(g, flow, active, k)
-        growth = 2.718281828 ** min(lipschitz * h_f, 700.0)
+        growth = math.exp(min(lipschitz * h_f, 700.0))
         eps = (eps * growth + trunc + arb(10) ** (-digits) * scale).upper()
         y = [v.mid() for v in y_new]
         ell = ell + h
@@ -206,7 +212,7 @@ def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None,
 def _weighted_spread(g: list[arb], flow: FlowData, active: list[int], k: int) -> float:
     r""":math:`\operatorname{tr}\operatorname{Cov}_w(X)` at the step start (a float estimate)."""
     top = float(g[k].mid())
-    w = {i: 2.718281828 ** max(float(g[i].mid()) - top, -700.0) for i in active}
+    w = {i: math.exp(max(float(g[i].mid()) - top, -700.0)) for i in active}
     total = sum(w.values())
     d = len(flow.rows[0])
     mean = [sum(w[i] * float(flow.rows[i][j].mid()) for i in active) / total for j in range(d)]
