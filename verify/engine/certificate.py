@@ -100,30 +100,37 @@ def symmetry_permutations(data: Sequence[Vector], start: Vector) -> list[tuple[i
     where: dict[tuple, list[int]] = {}
     for i, row in enumerate(rows):
         where.setdefault(row, []).append(i)
+    # A reflection through the origin swapping X_a and X_b and fixing z needs |X_a| = |X_b| and
+    # <z, X_a> = <z, X_b>: only atoms sharing both values are candidate pairs (O(N d) to sort).
+    classes: dict[tuple[Fraction, Fraction], list[int]] = {}
+    for i, row in enumerate(rows):
+        key = (sum(v * v for v in row), sum(v * w for v, w in zip(row, z, strict=True)))
+        classes.setdefault(key, []).append(i)
+    candidates = [(a, b) for members in classes.values() if len(members) > 1
+                  for ia, a in enumerate(members) for b in members[ia + 1:]]
     perms: list[tuple[int, ...]] = []
     seen_u: set[tuple] = set()
-    for a in range(len(rows)):
-        for b in range(a + 1, len(rows)):
-            u = tuple(x - y for x, y in zip(rows[a], rows[b], strict=True))
-            uu = sum(c * c for c in u)
-            if uu == 0:
-                continue
-            scale = next(c for c in u if c != 0)
-            key = tuple(c / scale for c in u)
-            if key in seen_u:
-                continue
-            seen_u.add(key)
-            if _reflect(z, u, uu) != z:
-                continue
-            perm = []
-            for row in rows:
-                image = _reflect(row, u, uu)
-                if image not in where:
-                    break
-                perm.append(where[image][0])
-            else:
-                if sorted(len(where[rows[p]]) for p in perm) == sorted(len(where[r]) for r in rows):
-                    perms.append(tuple(perm))
+    for a, b in candidates:
+        u = tuple(x - y for x, y in zip(rows[a], rows[b], strict=True))
+        uu = sum(c * c for c in u)
+        if uu == 0:
+            continue
+        scale = next(c for c in u if c != 0)
+        key = tuple(c / scale for c in u)
+        if key in seen_u:
+            continue
+        seen_u.add(key)
+        if _reflect(z, u, uu) != z:
+            continue
+        perm = []
+        for row in rows:
+            image = _reflect(row, u, uu)
+            if image not in where:
+                break
+            perm.append(where[image][0])
+        else:
+            if sorted(len(where[rows[p]]) for p in perm) == sorted(len(where[r]) for r in rows):
+                perms.append(tuple(perm))
     return perms
 
 
