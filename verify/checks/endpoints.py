@@ -21,7 +21,8 @@ from ..engine.endpoint import EndpointResult, certify_endpoint
 from ..registry import RunContext
 from ..verdicts import ClaimResult, Evidence, Verdict, decide
 
-__all__ = ["check_lly25_t1", "check_lly_ties", "gaussian_starts", "schedule_mapping_evidence",
+__all__ = ["check_lly25_t1", "check_lly26_t1", "check_lly_ties", "gaussian_starts",
+           "schedule_mapping_evidence",
            "TIE_GALLERY", "near_tie_series"]
 
 F = Fraction
@@ -75,8 +76,41 @@ def _trajectory_evidence(name: str, results: list[EndpointResult]) -> Evidence:
                           "indices": [r.index for r in results]})
 
 
+_T1_CACHE: dict[tuple, ClaimResult] = {}
+
+
 def check_lly25_t1(ctx: RunContext) -> ClaimResult:
     """Deterministic generation ends on a training sample, except from exact ties."""
+    key = (ctx.digits, ctx.seed, ctx.quick, ctx.schedules)
+    if key not in _T1_CACHE:
+        _T1_CACHE[key] = _check_lly25_t1(ctx)
+    return _T1_CACHE[key]
+
+
+def check_lly26_t1(ctx: RunContext) -> ClaimResult:
+    """2026 Thm 1: in continuous time, deterministic and stochastic oracle generation both
+    recover training samples. Deterministic part: LLY25-T1's certified endpoints; stochastic
+    part: LLY25-T2's law of the endpoint and its limit as the stopping time goes to 0."""
+    from .stochastic import check_lly25_t2
+
+    start = time.perf_counter()
+    deterministic = check_lly25_t1(ctx)
+    stochastic = check_lly25_t2(ctx)
+    evidence = [Evidence(f"deterministic: {e.check}", e.passed, e.detail, e.bound, e.tolerance)
+                for e in deterministic.evidence]
+    evidence += [Evidence(f"stochastic: {e.check}", e.passed, e.detail, e.bound, e.tolerance)
+                 for e in stochastic.evidence]
+    status, summary = decide(evidence, "continuous-time recovery")
+    condition = ""
+    if status is Verdict.VERIFIED and Verdict.CONDITIONAL in (deterministic.status, stochastic.status):
+        status = Verdict.CONDITIONAL
+        condition = " ".join(c for c in (deterministic.condition, stochastic.condition) if c)
+        summary = "both samplers recover training samples in continuous time, under the stated conditions"
+    return ClaimResult("LLY26-T1", status, summary, evidence, time.perf_counter() - start,
+                       condition=condition)
+
+
+def _check_lly25_t1(ctx: RunContext) -> ClaimResult:
     start = time.perf_counter()
     schedules = ctx.schedules or BUILTIN_SCHEDULES
     evidence = schedule_mapping_evidence(schedules)
