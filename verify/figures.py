@@ -152,6 +152,8 @@ def commit_law_figure(ks: Sequence[int], snrs: Sequence[float], separation: floa
             label=r"$\sqrt{8k\ln 10}/\|X_a-X_b\|$")
     ax.set_xlabel("tie offset exponent k (start at distance $10^{-k}$ from the mirror)")
     ax.set_ylabel(r"commit SNR $\ell_c$")
+    right = ax.secondary_yaxis("right", functions=(lambda ell: 1 / (1 + ell), lambda t: 1 / t - 1))
+    right.set_ylabel(r"commit time $t_c=1/(1+\ell_c)$ (linear schedule)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _png(fig)
