@@ -20,6 +20,7 @@ from ..datasets import BUILTIN_DATASETS, load_dataset
 from ..engine.endpoint import EndpointResult, certify_endpoint
 from ..registry import RunContext
 from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from . import reused_within_a_run
 
 __all__ = ["check_lly25_t1", "check_lly26_t1", "check_lly_ties", "gaussian_starts",
            "schedule_mapping_evidence",
@@ -76,15 +77,10 @@ def _trajectory_evidence(name: str, results: list[EndpointResult]) -> Evidence:
                           "indices": [r.index for r in results]})
 
 
-_T1_CACHE: dict[tuple, ClaimResult] = {}
-
-
+@reused_within_a_run
 def check_lly25_t1(ctx: RunContext) -> ClaimResult:
     """Deterministic generation ends on a training sample, except from exact ties."""
-    key = (ctx.digits, ctx.seed, ctx.quick, ctx.schedules)
-    if key not in _T1_CACHE:
-        _T1_CACHE[key] = _check_lly25_t1(ctx)
-    return _T1_CACHE[key]
+    return _check_lly25_t1(ctx)
 
 
 def check_lly26_t1(ctx: RunContext) -> ClaimResult:
@@ -105,7 +101,8 @@ def check_lly26_t1(ctx: RunContext) -> ClaimResult:
     if status is Verdict.VERIFIED and Verdict.CONDITIONAL in (deterministic.status, stochastic.status):
         status = Verdict.CONDITIONAL
         condition = " ".join(c for c in (deterministic.condition, stochastic.condition) if c)
-        summary = "both samplers recover training samples in continuous time, under the stated conditions"
+        summary = ("both samplers recover training samples in continuous time, under the stated "
+                   "conditions (reuses the runs of LLY25-T1 and LLY25-T2)")
     return ClaimResult("LLY26-T1", status, summary, evidence, time.perf_counter() - start,
                        condition=condition)
 
