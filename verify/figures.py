@@ -64,7 +64,7 @@ def limits_figure(factor_rows: Mapping[str, Sequence[tuple[str, str]]],
     plt = _pyplot()
     fig, (left, mid, right) = plt.subplots(1, 3, figsize=(13, 3.7))
     for k, (name, rows) in enumerate(factor_rows.items()):
-        pts = [(mpmath.mpf(_t(t)), abs(mpmath.mpf(e))) for t, e in rows]
+        pts = [(_time(t), abs(mpmath.mpf(e))) for t, e in rows]
         pts = [(t, e) for t, e in pts if e > 0]
         if not pts:
             left.plot([], [], label=f"{name} (exactly 1)")
@@ -75,14 +75,14 @@ def limits_figure(factor_rows: Mapping[str, Sequence[tuple[str, str]]],
     left.set_ylabel(r"$|\alpha-\dot\alpha\sigma/\dot\sigma-1|$")
     left.set_title("L'Hôpital factor", fontsize=10)
     for k, (label, rows) in enumerate(algebraic_rows.items()):
-        pts = [(mpmath.mpf(_t(t)), mpmath.mpf(e)) for t, e in rows]
+        pts = [(_time(t), mpmath.mpf(e)) for t, e in rows]
         mid.loglog([float(t) for t, _ in pts], [float(e) for _, e in pts],
                    marker=_MARKERS[k % len(_MARKERS)], label=label)
     mid.set_xlabel("t")
     mid.set_ylabel(r"$\max_i |w_i(x,t)-w_i(x,0^+)|$")
     mid.set_title("weights: finite split of a tie", fontsize=10)
     for k, (label, rows) in enumerate(exponential_rows.items()):
-        pts = [(1 / sigma2(mpmath.mpf(_t(t))), -mpmath.log10(mpmath.mpf(e))) for t, e in rows]
+        pts = [(1 / sigma2(_time(t)), -mpmath.log10(mpmath.mpf(e))) for t, e in rows]
         right.plot([float(a) for a, _ in pts], [float(b) for _, b in pts],
                    marker=_MARKERS[k % len(_MARKERS)], label=label)
     right.set_xscale("log")
@@ -159,14 +159,10 @@ def commit_law_figure(ks: Sequence[int], snrs: Sequence[float], separation: floa
     return _png(fig)
 
 
-def _t(label: str) -> str:
-    """'1e-3' or '2^-5' as an mpmath-readable number."""
-    if label.startswith("2^"):
-        return str(mpmath_pow2(int(label[2:])))
-    return label
-
-
-def mpmath_pow2(k: int):
+def _time(label: str):
+    """A row label of the limit checks ('1e-3' or '2^-5') as an mpmath number."""
     import mpmath
 
-    return mpmath.mpf(2) ** k
+    if label.startswith("2^"):
+        return mpmath.mpf(2) ** int(label[2:])
+    return mpmath.mpf(label)
