@@ -53,6 +53,7 @@ __all__ = [
     "compile_pdf",
     "find_latex_engine",
     "write_text_atomic",
+    "write_bytes_atomic",
     "LATEX_ENGINES",
     "LatexEngineMissing",
     "LatexCompileError",
@@ -559,7 +560,8 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def _replace_atomic(path: Path, data: bytes) -> Path:
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in its directory, fsync, os.replace)."""
     path = Path(path)
     directory = path.parent
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
@@ -581,7 +583,7 @@ def _replace_atomic(path: Path, data: bytes) -> Path:
 
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (temp file in its directory, fsync, os.replace)."""
-    return _replace_atomic(Path(path), text.encode(encoding))
+    return write_bytes_atomic(Path(path), text.encode(encoding))
 
 
 def find_latex_engine(engine: str | None = None) -> tuple[str, str]:
@@ -631,4 +633,4 @@ def compile_pdf(tex_path: Path, engine: str | None = None, timeout: float = 180.
             status = f"timed out after {timeout:g} s" if rc is None else f"exit status {rc}"
             raise LatexCompileError(f"{name} failed on {tex_path.name} ({status}); "
                                     f"last lines of the log:\n{tail}")
-        return _replace_atomic(tex_path.parent / pdf_name, pdf.read_bytes())
+        return write_bytes_atomic(tex_path.parent / pdf_name, pdf.read_bytes())

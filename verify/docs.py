@@ -122,7 +122,7 @@ def generated_pages() -> dict[str, str]:
 
 def write_docs(out: Path) -> list[Path]:
     """Write the generated pages under ``out`` (atomically, file by file)."""
-    from derivations.printing import write_text_atomic
+    from derivations.printing import write_bytes_atomic, write_text_atomic
 
     written = []
     for rel, text in generated_pages().items():
@@ -132,8 +132,6 @@ def write_docs(out: Path) -> list[Path]:
         written.append(path)
     figure = out / "figures" / "limits.png"
     figure.parent.mkdir(parents=True, exist_ok=True)
-    tmp = figure.with_suffix(".png.tmp")
-    tmp.write_bytes(limits_png())
-    tmp.replace(figure)
+    write_bytes_atomic(figure, limits_png())
     written.append(figure)
     return written
