@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy as sp
 
@@ -345,6 +346,13 @@ class NumericCheck:
     refuted_at: dict | None = None
 
 
+@lru_cache(maxsize=32)
+def _alpha_sigma(schedule):
+    """mpmath callables for alpha(t) and sigma(t) of a concrete schedule."""
+    return (sp.lambdify(T, schedule.alpha, modules="mpmath"),
+            sp.lambdify(T, schedule.sigma, modules="mpmath"))
+
+
 def _inside_the_mixture(point: dict[str, Fraction], rng: random.Random, D: OracleDerivation) -> None:
     r"""Move ``x`` to :math:`\alpha(t)X_i+\sigma(t)u`, :math:`u\in[-2,2]^d`, rounded to a rational
     with denominator :math:`10^6`: the densities there are not negligible, so a transport identity
@@ -354,10 +362,10 @@ def _inside_the_mixture(point: dict[str, Fraction], rng: random.Random, D: Oracl
     if not all(str(xj) in point for xj in D.x):
         return
     i = rng.randrange(D.n)
+    alpha_fn, sigma_fn = _alpha_sigma(D.schedule)
     with mpmath.workdps(30):
         t = mpmath.mpf(point["t"].numerator) / point["t"].denominator
-        alpha = sp.lambdify(T, D.schedule.alpha, modules="mpmath")(t)
-        sigma = sp.lambdify(T, D.schedule.sigma, modules="mpmath")(t)
+        alpha, sigma = alpha_fn(t), sigma_fn(t)
         for j, xj in enumerate(D.x):
             xij = point.get(str(D.X[i, j]), None)
             xij = Fraction(D.X[i, j]) if xij is None and D.X[i, j].is_Rational else xij
