@@ -1,30 +1,15 @@
-"""Figures (matplotlib, headless): rendered to PNG bytes so reports can write them atomically."""
+"""Figures of the foundation and endpoint claims: flows, limits, trajectories, radii, commit law."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["flows_figure", "limits_figure"]
+__all__ = ["flows_figure", "limits_figure", "trajectories_figure", "radii_histogram", "commit_law_figure"]
 
-_MARKERS = ("o", "s", "^", "D", "v", "x")
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    _pyplot().close(fig)
-    return buf.getvalue()
+from ._render import MARKERS as _MARKERS
+from ._render import png as _png
+from ._render import pyplot as _pyplot
 
 
 def flows_figure(flows: Mapping[str, Mapping[str, Any]], title: str) -> bytes:

@@ -1,0 +1,25 @@
+"""Shared rendering: headless matplotlib, PNG bytes (reports write them atomically)."""
+
+from __future__ import annotations
+
+import io
+
+MARKERS = ("o", "s", "^", "D", "v", "x")
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes (no timestamp metadata, so output is reproducible); closes it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    pyplot().close(fig)
+    return buf.getvalue()

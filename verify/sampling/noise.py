@@ -1,0 +1,63 @@
+r"""Brownian increments coupled across step sizes.
+
+The draws are made once on the finest grid (:math:`K_{\rm fine}` steps, standard normals
+:math:`\xi^{\rm fine}_j`); a coarser grid of :math:`K` steps (:math:`K \mid K_{\rm fine}`,
+:math:`r=K_{\rm fine}/K`) uses the sums of consecutive fine draws,
+
+.. math:: \xi_k = \frac1{\sqrt r}\sum_{j=kr}^{(k+1)r-1}\xi^{\rm fine}_j ,
+
+so :math:`\sqrt h\,\xi_k` is exactly the Brownian increment over the coarse step and strong
+errors can be compared path by path. The float64 draws are exact binary rationals; the ball
+path sums them exactly and divides by :math:`\sqrt r` in ball arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .coefficients import SamplerError
+
+__all__ = ["BrownianPaths"]
+
+
+@dataclass
+class BrownianPaths:
+    """Standard normal draws for ``paths`` independent paths in R^d on ``fine_steps`` steps."""
+
+    seed: int
+    paths: int
+    d: int
+    fine_steps: int
+    _draws: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @property
+    def draws(self) -> np.ndarray:
+        """The fine draws, shape (fine_steps, paths, d); step 0 is the first step from t_start."""
+        if self._draws is None:
+            rng = np.random.default_rng([self.seed, 0x5EED])
+            self._draws = rng.standard_normal((self.fine_steps, self.paths, self.d))
+        return self._draws
+
+    def _ratio(self, steps: int) -> int:
+        if steps < 1 or self.fine_steps % steps:
+            raise SamplerError(f"{steps} steps do not divide the {self.fine_steps} fine steps of the "
+                               "Brownian paths")
+        return self.fine_steps // steps
+
+    def normals(self, steps: int) -> np.ndarray:
+        r"""Standard normals :math:`\xi_k` of the coarse grid, shape (steps, paths, d)."""
+        r = self._ratio(steps)
+        return self.draws.reshape(steps, r, self.paths, self.d).sum(axis=1) / np.sqrt(r)
+
+    def normal_balls(self, steps: int, k: int) -> list[list]:
+        r""":math:`\xi_k` for coarse step ``k`` as python-flint balls (exact sums, ball square root)."""
+        from derivations.exact import to_arb
+
+        r = self._ratio(steps)
+        block = self.draws[k * r:(k + 1) * r]
+        scale = 1 / to_arb(Fraction(r)).sqrt()
+        return [[to_arb(sum((Fraction(float(v)) for v in block[:, p, j]), Fraction(0))) * scale
+                 for j in range(self.d)] for p in range(self.paths)]
