@@ -12,6 +12,13 @@ from typing import Any
 #: (e.g. ``derivations.exact``) does not pull in SymPy
 _EXPORTS = {
     "BACKENDS": "codegen", "CompiledField": "codegen", "compile_field": "codegen",
+    "LastStep": "discretization", "OneAtomLaw": "discretization", "SingularStartError": "discretization",
+    "StepMap": "discretization", "last_step": "discretization", "one_atom_law": "discretization",
+    "step_map": "discretization",
+    "AccumulatedError": "estimation", "EndpointLimit": "estimation", "ShiftLimit": "estimation",
+    "TrainingExcess": "estimation", "accumulated_error_bound": "estimation", "endpoint_limit": "estimation",
+    "error_shift": "estimation", "regular_coordinates_with_error": "estimation",
+    "training_excess": "estimation",
     "to_arb": "exact", "to_mpf": "exact",
     "MixtureField": "fields", "OracleDerivation": "fields", "derive": "fields",
     "IDENTITIES": "identities", "Identity": "identities", "check_numeric": "identities",
