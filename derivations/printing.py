@@ -307,6 +307,9 @@ def derivation_report(schedule: Schedule, n: int = 1, d: int = 1) -> DerivationR
                 ("lim_{t->0+} F(t)", r"\lim_{t\to0^+}F(t)"),
                 kind="limit", holds=bool(check.agrees), method=how))
 
+    if not schedule.generic:
+        entries.extend(_discretization_entries(schedule, mk))
+
     for ident in IDENTITIES:
         result = check_symbolic(ident, D, "component")
         if result.zero:  # proved identically zero by the check: no need to simplify it again
@@ -323,6 +326,56 @@ def derivation_report(schedule: Schedule, n: int = 1, d: int = 1) -> DerivationR
         ))
     return DerivationReport(schedule, n, d, tuple(entries), _collect_symbols(entries), tuple(notes),
                             time.perf_counter() - start)
+
+
+def _discretization_entries(schedule: Schedule, mk) -> list[ReportEntry]:
+    """The last Euler / Euler-Maruyama step at t = h and the predicted exponent (LLY26-T2/T3),
+    and the coefficient of the estimation error in the endpoint (LLY25-T3)."""
+    from .discretization import last_step
+    from .estimation import endpoint_limit
+
+    out: list[ReportEntry] = []
+    samplers = (("euler", "Euler", "LLY26-T2"), ("euler-maruyama", "Euler-Maruyama", "LLY26-T3"))
+    for method, label, claim in samplers:
+        try:
+            ls = last_step(schedule, method)
+        except Exception as exc:  # noqa: BLE001 - a schedule sympy cannot expand is reported, not fatal
+            out.append(mk(f"{method}_last_step", f"{label}: last step", (claim,), sp.nan,
+                          (f"not derived: {type(exc).__name__}: {exc}", "not derived"),
+                          ("A(h, h)", "A(h,h)")))
+            continue
+        key = method.replace("-", "_")
+        out.append(mk(f"{key}_last_A", f"{label}: last-step gain", (claim,), ls.A.expression,
+                      ("u_0 = A(h,h) u_h + D(h,h) X (+ noise): gain of the deviation u = Z - alpha X "
+                       "at t = h; "
+                       f"leading term {sp.sstr(ls.A.coefficient)} h^{sp.sstr(ls.A.order)}",
+                       r"$u_0=A(h,h)\,u_h+D(h,h)\,X$: gain of $u=Z-\alpha X$ at $t=h$"),
+                      ("A(h, h)", r"A(h,h)")))
+        if method == "euler":
+            out.append(mk(f"{key}_last_D", f"{label}: last-step truncation", (claim,), ls.D.expression,
+                          ("D(h,h) = alpha(h) - h alpha'(h) - alpha(0), the same for every sampler; "
+                           f"leading term {sp.sstr(ls.D.coefficient)} h^{sp.sstr(ls.D.order)}",
+                           r"$D(h,h)=\alpha(h)-h\dot\alpha(h)-\alpha(0)$, the same for every sampler"),
+                          ("D(h, h)", r"D(h,h)")))
+        how = (f"min(p + ord A, ord D) with sigma(h) ~ {sp.sstr(ls.sigma.coefficient)} h^{sp.sstr(ls.p)}; "
+               + ("every leading term confirmed at h = 2^-6 .. 2^-30" if ls.agrees
+                  else "a leading term DISAGREES with its numeric check"))
+        if method == "euler-maruyama":
+            how += f"; last-step noise std ~ h^{sp.sstr(ls.noise_order)}"
+        out.append(mk(f"{key}_exponent", f"{label}: predicted deviation exponent", (claim,), ls.exponent,
+                      ("deviation of the endpoint from the training sample ~ h^exponent (deterministic part)",
+                       "deviation of the endpoint from the training sample "
+                       r"$\sim h^{\text{exponent}}$ (deterministic part)"),
+                      ("exponent", r"\text{exponent}"), kind="limit", holds=bool(ls.agrees), method=how))
+    el = endpoint_limit(schedule)
+    out.append(mk("error_coefficient", "Endpoint coefficient of the estimation error", ("LLY25-T3",),
+                  el.error_coefficient,
+                  ("Z_0 = lim [m (alpha - alpha' sigma/sigma') + e * (this)]: derived by L'Hopital in "
+                   "regular coordinates" + ("" if el.matches else " (DISAGREES with the paper form)"),
+                   r"$Z_0=\lim\,[m(\alpha-\dot\alpha\sigma/\dot\sigma)+e\cdot(\text{this})]$ "
+                   r"by L'H\^opital in regular coordinates"),
+                  ("-sigma/sigma'", r"-\sigma/\dot\sigma")))
+    return out
 
 
 # -- plain text ---------------------------------------------------------------------------------
