@@ -194,7 +194,7 @@ def _run_floats(X, Z, spec, co, times, err: ErrorField | None, paths, record):
                 trace["xi"].append(None if xi is None else xi[k])
             Z = Z - h * drift
             if xi is not None:
-                Z = Z + math.sqrt(co["noise2"][k] * h) * xi[k]
+                Z = Z + math.sqrt(max(co["noise2"][k], 0.0) * h) * xi[k]
     diverged = ~np.isfinite(Z).all(axis=1)
     if record:
         for key in ("Z", "m"):
@@ -248,8 +248,9 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
                 weights[i] = [e_j / total for e_j in E]
                 if err is not None and err.needs_density:
                     # log sum_j exp(-|Z - alpha X_j|^2 / 2 sigma^2), from the leader's term
-                    dist2 = sum(((z - alpha * to_arb(x)) ** 2 for z, x in zip(Z[i], Xq[top], strict=True)),
-                                arb(0))
+                    # d * d, not d ** 2: arb's power of a ball containing 0 is nan
+                    diff = [z - alpha * to_arb(x) for z, x in zip(Z[i], Xq[top], strict=True)]
+                    dist2 = sum((v * v for v in diff), arb(0))
                     log_sums[i] = total.log() - dist2 / (2 * sigma2)
         m = (arb_mat(weights) * Xm).tolist()
         A, C = 1 - h * co["a"][k], -h * co["c"][k]
@@ -267,7 +268,8 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
             trace["xi"].append(xi)
         Z = step
         if xi is not None:
-            amp = (co["noise2"][k] * h).sqrt()
+            # 2 zeta >= 0; a ball around an exact 0 (e.g. cos(pi/2) at t = 1) keeps its part >= 0
+            amp = (co["noise2"][k] * h).nonnegative_part().sqrt()
             Z = [[z + amp * x for z, x in zip(zr, xr, strict=True)] for zr, xr in zip(Z, xi, strict=True)]
     diverged = np.array([not all(v.is_finite() for v in row) for row in Z])
     return Z, diverged, trace
@@ -295,8 +297,11 @@ def nearest_sample_balls(data: Sequence[Sequence[Fraction]], endpoint: Sequence[
     best, best_mid = -1, math.inf
     dists = []
     for i, row in enumerate(data):
-        d2 = sum(((z - to_arb(x)) ** 2 for z, x in zip(endpoint, row, strict=True)), arb(0))
+        # d * d, not d ** 2: arb's power of a ball containing 0 is nan
+        d2 = sum((d * d for d in (z - to_arb(x) for z, x in zip(endpoint, row, strict=True))), arb(0))
         dists.append(d2)
         if float(d2.mid()) < best_mid:
             best, best_mid = i, float(d2.mid())
-    return best, dists[best].sqrt()
+    if dists[best] > 0:
+        return best, dists[best].sqrt()
+    return best, arb(0).union(dists[best].upper().sqrt())  # a ball touching 0: [0, sqrt(upper)]
