@@ -215,7 +215,7 @@ def test_checker_on_one_schedule(claim_result):
     assert all(e.passed for e in claim_result.evidence), [(e.check, e.detail) for e in claim_result.evidence
                                                           if e.passed is not True]
     assert claim_result.status == "conditional"
-    assert "ties" in claim_result.condition
+    assert "tie" in claim_result.condition
     checks = " ".join(e.check for e in claim_result.evidence)
     for needle in ("identity", "step_map", "one_atom_law", "a posteriori", "sqrt h", "a priori",
                    "binomial", "Kolmogorov"):
