@@ -174,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "docs/derivations/*.md from the registry and the derivations.")
     docs.add_argument("--out", metavar="DIR", default="docs", help="docs directory (default: docs)")
     docs.set_defaults(func=cmd_docs)
+    from .falsify.command import add_falsify_parser
+
+    add_falsify_parser(sub)
     return p
 
 

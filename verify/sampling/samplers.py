@@ -303,5 +303,5 @@ def nearest_sample_balls(data: Sequence[Sequence[Fraction]], endpoint: Sequence[
         if float(d2.mid()) < best_mid:
             best, best_mid = i, float(d2.mid())
     if dists[best] > 0:
-        return best, dists[best].sqrt()
+        return best, dists[best].nonnegative_part().sqrt()
     return best, arb(0).union(dists[best].upper().sqrt())  # a ball touching 0: [0, sqrt(upper)]
