@@ -58,7 +58,7 @@ import mpmath
 import sympy as sp
 
 from .codegen import compile_arb
-from .identities import residual_is_zero
+from .identities import is_identically_zero, residual_is_zero
 from .limits import fit_power_rate
 from .schedules import Schedule, T
 from .stochastic import linear_drift, with_zeta
@@ -105,16 +105,7 @@ def _to_json(value: Any) -> Any:
     return str(value)
 
 
-def _is_zero(expr: sp.Expr) -> tuple[bool, str]:
-    """Decide ``expr == 0`` identically (expanded numerator, simplify, trig via exponentials)."""
-    zero, how = residual_is_zero(expr)
-    if zero:
-        return True, how
-    if sp.simplify(expr) == 0:
-        return True, "simplifies to 0"
-    if expr.has(*_TRIG) and sp.simplify(expr.rewrite(sp.exp)) == 0:
-        return True, "simplifies to 0 after rewriting trigonometric functions as exponentials"
-    return False, how
+_is_zero = is_identically_zero
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:

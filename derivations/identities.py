@@ -282,6 +282,19 @@ def residual_is_zero(expr: sp.Expr, kernels: tuple | None = None) -> tuple[bool,
     return False, f"nonzero numerator with {len(terms)} terms"
 
 
+def is_identically_zero(expr: sp.Expr) -> tuple[bool, str]:
+    """Decide ``expr == 0`` identically: :func:`residual_is_zero` (expanded numerator), then a
+    global ``simplify``, then ``simplify`` after rewriting trigonometric functions as exponentials."""
+    zero, how = residual_is_zero(expr)
+    if zero:
+        return True, how
+    if sp.simplify(expr) == 0:
+        return True, "simplifies to 0"
+    if expr.has(sp.sin, sp.cos, sp.tan, sp.cot) and sp.simplify(expr.rewrite(sp.exp)) == 0:
+        return True, "simplifies to 0 after rewriting trigonometric functions as exponentials"
+    return False, how
+
+
 @dataclass(frozen=True)
 class SymbolicCheck:
     """Outcome of a symbolic identity check."""

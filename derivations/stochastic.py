@@ -69,7 +69,7 @@ import sympy as sp
 from sympy.integrals.heurisch import heurisch
 
 from .fields import derive
-from .identities import residual_is_zero
+from .identities import is_identically_zero, residual_is_zero
 from .limits import LimitCheck, fit_power_rate
 from .schedules import Schedule, T, generic_schedule
 
@@ -143,16 +143,7 @@ def with_zeta(schedule: Schedule, zeta: sp.Expr | str | None) -> tuple[Schedule,
 
 # -- the per-atom drift and its moment equations ---------------------------------------------------
 
-def _is_zero(expr: sp.Expr) -> tuple[bool, str]:
-    """Decide ``expr == 0`` identically: expanded numerator, then simplify, then via exponentials."""
-    zero, how = residual_is_zero(expr)
-    if zero:
-        return True, how
-    if sp.simplify(expr) == 0:
-        return True, "simplifies to 0"
-    if expr.has(sp.sin, sp.cos, sp.tan, sp.cot) and sp.simplify(expr.rewrite(sp.exp)) == 0:
-        return True, "simplifies to 0 after rewriting trigonometric functions as exponentials"
-    return False, how
+_is_zero = is_identically_zero
 
 def linear_drift(schedule: Schedule, direction: str = "backward") -> dict[str, sp.Expr]:
     r"""Coefficients :math:`a_\zeta, c_\zeta` of the derived one-atom drift :math:`a x + c X`.

@@ -14,13 +14,11 @@ from derivations.schedules import builtin_schedule
 from verify.sampling import BrownianPaths, SamplerError, SamplerSpec, run_sampler, time_grid
 from verify.sampling.decomposition import (
     TERMS,
-    binomial_test,
-    chi2_cdf,
-    chi2_quantile,
     decompose,
     gaussian_tests,
     step_products,
 )
+from verify.statistics import binomial_test, chi2_cdf, chi2_quantile, ks_test
 
 T_START = {"vp-linear-sigma": Fraction(63, 64)}
 
@@ -121,7 +119,6 @@ def test_gaussian_term_has_the_exact_law_and_a_wrong_variance_is_detected(data):
     co = step_products(run.spec, run.trace["times"])
     wrong = float(((co.P * co.A * co.s) ** 2).sum())
     assert not math.isclose(wrong, dec.gaussian_variance, rel_tol=0.05)
-    from verify.checks.stochastic import ks_test
 
     _, p_wrong = ks_test(dec.norms["gaussian"] ** 2 / wrong, lambda x: chi2_cdf(x, 3))
     assert p_wrong < 1e-6

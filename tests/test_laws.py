@@ -16,11 +16,8 @@ from verify.registry import RunContext
 from verify.sampling.laws import (
     RESOLUTION,
     SINGULAR_START,
-    chi2_cdf,
     fit_exponent,
     fit_sequence,
-    ks_test,
-    normal_cdf,
     predicted_exponents,
     run_sweep,
     spot_check,
@@ -36,8 +33,8 @@ from verify.sampling.ties import (
     exact_tie,
     linearized_gain,
     tie_probability,
-    wilson,
 )
+from verify.statistics import chi2_cdf, ks_test, normal_cdf, wilson
 from verify.verdicts import Verdict
 
 TRIANGLE = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 2.0]])
@@ -140,15 +137,15 @@ def test_gaussian_term_and_strong_errors(sweeps):
 def test_ks_detects_a_wrong_variance():
     rng = np.random.default_rng(5)
     r = rng.standard_normal((400, 8))
-    assert ks_test((r * r).sum(1), chi2_cdf(8))[1] > 1e-3
-    assert ks_test(1.3 * (r * r).sum(1), chi2_cdf(8))[1] < 1e-3
+    assert ks_test((r * r).sum(1), lambda x: chi2_cdf(x, 8))[1] > 1e-3
+    assert ks_test(1.3 * (r * r).sum(1), lambda x: chi2_cdf(x, 8))[1] < 1e-3
     assert ks_test(r.ravel(), normal_cdf)[1] > 1e-3
 
 
 @pytest.mark.parametrize("d", [3, 8])
 def test_chi2_cdf_against_mpmath(d):
     x = np.array([0.5, 3.0, 11.0])
-    got = chi2_cdf(d)(x)
+    got = chi2_cdf(x, d)
     for xi, g in zip(x, got, strict=True):
         want = mpmath.gammainc(mpmath.mpf(d) / 2, 0, mpmath.mpf(xi) / 2, regularized=True)
         assert abs(g - float(want)) < 1e-13

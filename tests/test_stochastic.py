@@ -20,12 +20,9 @@ from derivations.stochastic import (
 from verify.checks.stochastic import (
     CONDITION,
     check_lly25_t2,
-    chi_square_uniform,
-    kolmogorov_sf,
-    ks_test,
-    normal_cdf,
 )
 from verify.registry import RunContext
+from verify.statistics import chi_square_uniform, kolmogorov_sf, ks_test, normal_cdf
 from verify.verdicts import Verdict
 
 ZETA = sp.Function("zeta")(T)

@@ -38,6 +38,7 @@ from derivations.stochastic import DELTA, ZETA_FAMILIES, endpoint_law, marginal_
 
 from ..datasets import load_dataset
 from ..registry import RunContext
+from ..statistics import chi2_cdf, chi_square_uniform, ks_test, normal_cdf
 from ..verdicts import ClaimResult, Evidence, Verdict, decide
 from . import reused_within_a_run
 
@@ -45,10 +46,6 @@ __all__ = [
     "ALPHA_TEST",
     "STOPS",
     "CONDITION",
-    "chi_square_uniform",
-    "kolmogorov_sf",
-    "ks_test",
-    "normal_cdf",
     "simulate",
     "check_lly25_t2",
 ]
@@ -59,59 +56,6 @@ ALPHA_TEST = 0.001
 STOPS: tuple[Fraction, ...] = (Fraction(1, 20), Fraction(1, 100))
 CONDITION = ("at a stopping time delta > 0 (noise sigma(delta)^2, mean alpha(delta) X_i); "
              "the delta -> 0 limit is an exact training sample")
-
-
-# -- statistics (no scipy) -------------------------------------------------------------------------
-
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    r""":math:`\Phi(x) = \tfrac12\operatorname{erfc}(-x/\sqrt2)`."""
-    return np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in np.ravel(x)]).reshape(np.shape(x))
-
-
-def chi_square_uniform(counts: list[int] | np.ndarray) -> tuple[float, float]:
-    r"""Pearson's :math:`X^2=\sum (O-E)^2/E` against equal cell probabilities and its p-value
-    :math:`Q(\tfrac{k-1}2, \tfrac{X^2}2)` (regularized upper incomplete gamma, mpmath)."""
-    obs = np.asarray(counts, dtype=float)
-    expected = obs.sum() / len(obs)
-    stat = float(((obs - expected) ** 2 / expected).sum())
-    df = len(obs) - 1
-    p = mpmath.gammainc(mpmath.mpf(df) / 2, mpmath.mpf(stat) / 2, mpmath.inf, regularized=True)
-    return stat, float(p)
-
-
-def kolmogorov_sf(lam: float) -> float:
-    r""":math:`P(K>\lambda)` for the Kolmogorov distribution:
-    :math:`2\sum_{k\ge1}(-1)^{k-1}e^{-2k^2\lambda^2}`, or for small :math:`\lambda` the dual series
-    :math:`1-\frac{\sqrt{2\pi}}\lambda\sum_{k\ge1}e^{-(2k-1)^2\pi^2/(8\lambda^2)}`."""
-    with mpmath.workdps(30):
-        lam_m = mpmath.mpf(lam)
-        if lam_m <= 0:
-            return 1.0
-        if lam_m < 1:
-            s = mpmath.nsum(lambda k: mpmath.exp(-(2 * k - 1) ** 2 * mpmath.pi**2 / (8 * lam_m**2)),
-                            [1, mpmath.inf])
-            return float(1 - mpmath.sqrt(2 * mpmath.pi) / lam_m * s)
-        s = mpmath.nsum(lambda k: (-1) ** (k - 1) * mpmath.exp(-2 * k**2 * lam_m**2), [1, mpmath.inf])
-        return float(min(1, max(0, 2 * s)))
-
-
-def ks_test(samples: np.ndarray, cdf) -> tuple[float, float]:
-    r"""One-sample Kolmogorov–Smirnov statistic :math:`D_n` against ``cdf`` and its asymptotic
-    p-value :math:`P(K > (\sqrt n + 0.12 + 0.11/\sqrt n) D_n)` (Stephens 1970)."""
-    x = np.sort(np.asarray(samples, dtype=float))
-    n = len(x)
-    f = np.asarray(cdf(x), dtype=float)
-    i = np.arange(1, n + 1)
-    d = float(max(np.max(i / n - f), np.max(f - (i - 1) / n)))
-    rn = math.sqrt(n)
-    return d, kolmogorov_sf((rn + 0.12 + 0.11 / rn) * d)
-
-
-def _chi2_cdf(d: int):
-    def cdf(x: np.ndarray) -> np.ndarray:
-        return np.array([float(mpmath.gammainc(mpmath.mpf(d) / 2, 0, mpmath.mpf(v) / 2, regularized=True))
-                         for v in x])
-    return cdf
 
 
 # -- the sampler -----------------------------------------------------------------------------------
@@ -319,7 +263,7 @@ def _statistics(z: np.ndarray, X: np.ndarray, alpha: float, sigma: float) -> dic
     chi2, p_chi = chi_square_uniform(counts)
     r = (z - alpha * X[k]) / sigma
     ks = [ks_test(r[:, j], normal_cdf) for j in range(z.shape[1])]
-    radial = ks_test((r**2).sum(1), _chi2_cdf(z.shape[1]))
+    radial = ks_test((r**2).sum(1), lambda x: chi2_cdf(x, z.shape[1]))
     return {"counts": counts.tolist(), "chi2": chi2, "p_chi2": p_chi,
             "ks": [(d, p) for d, p in ks], "radial": radial,
             "p_min": min([p_chi, *[p for _, p in ks], radial[1]])}

@@ -58,17 +58,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from ..statistics import binomial_test, chi2_cdf, chi2_quantile, ks_test
 from .coefficients import SamplerError, compiled_schedule
 from .errors import FieldState, error_field
 from .samplers import SampleRun, _as_float_array, _exact_rows, nearest_sample_balls, nearest_samples
 
-__all__ = ["TERMS", "PARTS", "Decomposition", "StepProducts", "decompose", "chi2_cdf", "chi2_quantile",
-           "binomial_test", "gaussian_tests", "step_products"]
+__all__ = ["TERMS", "PARTS", "Decomposition", "StepProducts", "decompose", "gaussian_tests", "step_products"]
 
 #: The three terms, in the order of the identity.
 TERMS: tuple[str, ...] = ("discretization", "estimation", "gaussian")
@@ -77,73 +76,13 @@ PARTS: tuple[str, ...] = ("start", "truncation", "softmax")
 _U = 2.0**-53
 
 
-# -- the chi-square law of ||G||^2 / v_h -----------------------------------------------------------
-
-def chi2_cdf(x: np.ndarray | float, d: int) -> np.ndarray:
-    r""":math:`P(\chi^2_d\le x)=P(d/2,x/2)` (regularized lower gamma) in float64: the finite sum
-    :math:`1-e^{-y}\sum_{j<d/2}y^j/j!` for even :math:`d`, from
-    :math:`\operatorname{erf}\sqrt y` downwards for odd :math:`d` (:math:`y=x/2`)."""
-    y = np.maximum(np.asarray(x, dtype=float), 0.0) / 2
-    if d % 2 == 0:
-        term, total = np.ones_like(y), np.zeros_like(y)
-        for j in range(d // 2):
-            if j:
-                term = term * y / j
-            total = total + term
-        return 1 - np.exp(-y) * total
-    out = np.array([math.erf(math.sqrt(v)) for v in np.ravel(y)]).reshape(y.shape)
-    a = 0.5
-    while a < d / 2:
-        with np.errstate(divide="ignore"):
-            out = out - np.exp(a * np.log(y) - y - math.lgamma(a + 1))
-        a += 1
-    return np.clip(out, 0.0, 1.0)
-
-
-@lru_cache(maxsize=64)
-def chi2_quantile(p: float, d: int) -> float:
-    r"""The :math:`p`-quantile of :math:`\chi^2_d` (bisection on mpmath's regularized
-    :math:`\gamma(d/2,x/2)` at 30 digits)."""
-    import mpmath
-
-    if not 0 < p < 1:
-        raise ValueError(f"quantile level must lie in (0, 1), got {p}")
-    with mpmath.workdps(30):
-        target = mpmath.mpf(p)
-        lo, hi = mpmath.mpf(0), mpmath.mpf(d) + 10
-        while mpmath.gammainc(mpmath.mpf(d) / 2, 0, hi / 2, regularized=True) < target:
-            hi *= 2
-        for _ in range(120):
-            mid = (lo + hi) / 2
-            if mpmath.gammainc(mpmath.mpf(d) / 2, 0, mid / 2, regularized=True) < target:
-                lo = mid
-            else:
-                hi = mid
-        return float((lo + hi) / 2)
-
-
-def binomial_test(k: int, n: int, p: Fraction) -> float:
-    r"""Two-sided binomial test of :math:`k` successes in :math:`n` trials at rate :math:`p`:
-    the total probability of the outcomes no more likely than :math:`k` (log-gamma pmf, a
-    relative :math:`10^{-7}` tie tolerance, as in SciPy's ``binomtest``)."""
-    p = Fraction(p)
-    if not 0 < p < 1 or not 0 <= k <= n:
-        raise ValueError(f"binomial test needs 0 < p < 1 and 0 <= k <= n, got p={p}, k={k}, n={n}")
-    j = np.arange(n + 1)
-    lg = np.vectorize(math.lgamma)
-    logpmf = (math.lgamma(n + 1) - lg(j + 1) - lg(n - j + 1) + j * math.log(p)
-              + (n - j) * math.log1p(-float(p)))
-    pmf = np.exp(logpmf)
-    return float(min(1.0, pmf[pmf <= pmf[k] * (1 + 1e-7)].sum()))
-
+# -- the law of the Gaussian term ---------------------------------------------------------------
 
 def gaussian_tests(dec: Decomposition) -> dict[str, Any] | None:
     r"""The Gaussian term's law over the finite samples: exceedances of
     :math:`\sqrt{v_h\chi^2_{d;1-\delta}}` with their exact binomial p-value, and the
     Kolmogorov–Smirnov test of :math:`\lVert G\rVert^2/v_h` against :math:`\chi^2_d`
     (None when :math:`v_h=0`, i.e. Euler)."""
-    from ..checks.stochastic import ks_test
-
     ok = dec.finite
     n = int(ok.sum())
     if dec.gaussian_variance <= 0 or n == 0:

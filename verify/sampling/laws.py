@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from ..statistics import chi2_cdf, ks_test, normal_cdf
 from .coefficients import SamplerError, compiled_schedule, time_grid
 from .noise import BrownianPaths
 from .samplers import SamplerSpec, nearest_sample_balls, run_sampler
@@ -70,10 +71,6 @@ __all__ = [
     "spot_check",
     "GaussianTerm",
     "gaussian_term",
-    "chi2_cdf",
-    "normal_cdf",
-    "kolmogorov_sf",
-    "ks_test",
     "strong_errors",
     "predicted_exponents",
 ]
@@ -449,54 +446,6 @@ def spot_check(sweep: Sweep, schedule, data: Any, starts: np.ndarray, *, digits:
 
 # -- the Gaussian term of Euler-Maruyama -----------------------------------------------------------
 
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    r""":math:`\Phi(x)=\tfrac12\operatorname{erfc}(-x/\sqrt2)`."""
-    flat = np.ravel(np.asarray(x, dtype=float))
-    return np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in flat]).reshape(np.shape(x))
-
-
-def chi2_cdf(d: int) -> Callable[[np.ndarray], np.ndarray]:
-    r"""CDF of :math:`\chi^2_d`: for even :math:`d`, :math:`1-e^{-x/2}\sum_{k<d/2}(x/2)^k/k!`;
-    otherwise the regularized lower incomplete gamma (mpmath)."""
-    def even(x: np.ndarray) -> np.ndarray:
-        y = np.asarray(x, dtype=float) / 2
-        term = np.ones_like(y)
-        total = np.ones_like(y)
-        for k in range(1, d // 2):
-            term = term * y / k
-            total = total + term
-        return -np.expm1(-y) - (total - 1) * np.exp(-y) if d > 2 else -np.expm1(-y)
-
-    def general(x: np.ndarray) -> np.ndarray:
-        import mpmath
-
-        return np.array([float(mpmath.gammainc(mpmath.mpf(d) / 2, 0, mpmath.mpf(float(v)) / 2,
-                                               regularized=True)) for v in np.ravel(x)])
-
-    return even if d % 2 == 0 else general
-
-
-def kolmogorov_sf(lam: float) -> float:
-    r""":math:`P(K>\lambda)=2\sum_{k\ge1}(-1)^{k-1}e^{-2k^2\lambda^2}` (Kolmogorov distribution;
-    1 below :math:`\lambda=0.2`, where the series is within :math:`10^{-20}` of 1)."""
-    if lam < 0.2:
-        return 1.0
-    total = sum((-1) ** (k - 1) * math.exp(-2 * k * k * lam * lam) for k in range(1, 101))
-    return min(1.0, max(0.0, 2 * total))
-
-
-def ks_test(samples: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float]:
-    r"""One-sample Kolmogorov–Smirnov statistic :math:`D_n` and its asymptotic p-value
-    :math:`P(K>(\sqrt n+0.12+0.11/\sqrt n)D_n)` (Stephens 1970)."""
-    x = np.sort(np.asarray(samples, dtype=float))
-    n = len(x)
-    f = np.asarray(cdf(x), dtype=float)
-    i = np.arange(1, n + 1)
-    d = float(max(np.max(i / n - f), np.max(f - (i - 1) / n)))
-    rn = math.sqrt(n)
-    return d, kolmogorov_sf((rn + 0.12 + 0.11 / rn) * d)
-
-
 @dataclass(frozen=True)
 class GaussianTerm:
     r"""The Gaussian term of one Euler–Maruyama cell: tail law from :math:`t_j` and its test."""
@@ -563,7 +512,7 @@ def gaussian_term(schedule, method: str, X: np.ndarray, run, *, zeta: Any = None
     r = resid[sel]
     d = X.shape[1]
     if len(r) >= 8 and v > 0:
-        radial = ks_test((r * r).sum(1) / v, chi2_cdf(d))
+        radial = ks_test((r * r).sum(1) / v, lambda x: chi2_cdf(x, d))
         pooled = ks_test((r / math.sqrt(v)).ravel(), normal_cdf)
     else:
         radial = pooled = (float("nan"), float("nan"))

@@ -234,8 +234,9 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
         # their radii scale with the neglected weights, as the true sensitivity does
         Zf = np.array([[float(v.mid()) for v in row] for row in Z])
         Xf = np.array([[float(v) for v in row] for row in Xq])
-        tops = np.argmax(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * np.array(
-            [float(v) for v in half_sq]), axis=1)
+        with np.errstate(all="ignore"):  # a diverging path (non-finite ball) may lead with any atom
+            tops = np.argmax(np.nan_to_num(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * np.array(
+                [float(v) for v in half_sq]), nan=-np.inf), axis=1)
         weights: list[list] = [[] for _ in range(M)]
         log_sums: list = [None] * M
         for top in sorted(set(int(v) for v in tops)):

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ..statistics import wilson
 from .coefficients import compiled_schedule, time_grid
 from .laws import start_time
 from .samplers import SamplerSpec, nearest_sample_balls, run_sampler
@@ -44,9 +45,7 @@ from .samplers import SamplerSpec, nearest_sample_balls, run_sampler
 __all__ = [
     "TWO_ATOMS",
     "TIE_START",
-    "Z95",
     "between_threshold",
-    "wilson",
     "TieProbability",
     "tie_probability",
     "linearized_gain",
@@ -62,7 +61,6 @@ TWO_ATOMS: list[list[Fraction]] = [[Fraction(-1), Fraction(0)], [Fraction(1), Fr
 #: A start on their tie set.
 TIE_START: tuple[Fraction, Fraction] = (Fraction(0), Fraction(1, 3))
 #: The 97.5 % normal quantile.
-Z95 = 1.959963984540054
 
 
 def between_threshold(data: Any) -> float:
@@ -71,17 +69,6 @@ def between_threshold(data: Any) -> float:
     D = np.sqrt(((X[:, None, :] - X[None]) ** 2).sum(-1))
     off = D[~np.eye(len(X), dtype=bool)]
     return float(off[off > 0].min()) / 4
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    r"""Wilson score interval for a binomial proportion :math:`k/n`."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass(frozen=True)
