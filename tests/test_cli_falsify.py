@@ -84,7 +84,7 @@ def test_list(run):
     (["--claim", "LLY99-NOPE"], "known: LLY25-C1"),
     (["--claim", "LLY26-T2", "--budget", "0"], "--budget must be a positive integer"),
     (["--claim", "LLY26-T2", "--budget", "-3"], "--budget must be a positive integer"),
-    (["--claim", "LLY26-T2", "--budget", "many"], "--budget must be an integer"),
+    (["--claim", "LLY26-T2", "--budget", "many"], "--budget must be a positive integer"),
     (["--claim", "LLY26-T2", "--param", "C"], "expected KEY=VALUE"),
     (["--claim", "LLY26-T2", "--param", "C=abc"], "not a decimal or p/q"),
     (["--claim", "LLY26-T2", "--param", "D=1"], "unknown parameter"),

@@ -36,19 +36,9 @@ DEFAULT_DIGITS = 50
 DEFAULT_SEED = 0
 
 
-def _budget(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--budget must be an integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"--budget must be a positive integer, got {value}")
-    return value
-
-
 def add_falsify_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``falsify`` subcommand to ``subparsers`` (from ``add_subparsers``) and return it."""
-    from ..cli import _digits, _seed  # here, not at import time: verify.cli imports this module
+    from ..cli import _digits, _positive, _seed  # here, not at import time: verify.cli imports this module
 
     p = subparsers.add_parser(
         "falsify", help="search a claim's inequality for a counterexample (or re-check a replay file)",
@@ -63,7 +53,7 @@ def add_falsify_parser(subparsers: Any) -> argparse.ArgumentParser:
     mode.add_argument("--claim", metavar="ID", help="claim id (see --list)")
     mode.add_argument("--replay", metavar="FILE", help="re-check the counterexample stored in FILE")
     mode.add_argument("--list", action="store_true", help="list the falsifiable claim ids")
-    p.add_argument("--budget", type=_budget, default=None,
+    p.add_argument("--budget", type=_positive("--budget"), default=None,
                    help=f"examples to generate (default {DEFAULT_BUDGET}; shrinking gets as many more)")
     p.add_argument("--seed", type=_seed, default=None, help=f"search seed (default {DEFAULT_SEED})")
     p.add_argument("--digits", type=_digits, default=None,
