@@ -140,16 +140,31 @@ for _c in (
     Claim("EDGE-DEN", "EDGE", "§2", "GMM denoisers are Bayes posterior means (Tweedie)",
           r"\hat x_0=\frac{x_t+\sigma^2\nabla\log p_t(x_t)}{\alpha}", R, "symbolic", planned=_ISSUE5),
     Claim("EDGE-T31", "EDGE", "Thm. 3.1", "Generalizing-minus-memorizing training loss",
-          r"\mathcal L_{\mathrm{gen}}-\mathcal L_{\mathrm{mem}}"
-          r"\approx\frac{d\sigma_\star^2}{1+\psi\sigma_\star^2}",
-          R, "high-precision / Monte-Carlo with error bars", planned=_ISSUE5),
+          r"\mathcal L_{N,t}(\theta_\star)-\mathcal L_{N,t}(\theta_{\rm mem})"
+          r"\approx\frac{d\sigma_\star^2}{1+\psi_t\sigma_\star^2}\quad(\text{fixed }t,\ x_0\text{ units})",
+          R, "Monte-Carlo training losses (paired batches, Student-t 95 % intervals, an exact control "
+          "variate) on d = 50, K = 12, N = 200, vp-linear-sigma, the 26-point grid, validated against "
+          "quadrature (d = 1 mpmath, d = 2 Gauss-Legendre); the approximation derived as the "
+          "single-Gaussian MMSE by SymPy Gaussian conditioning; relative error per t, holds where its "
+          "interval lies within +-1 %",
+          checker="verify.checks.edge_losses:check_edge_t31"),
     Claim("EDGE-T32", "EDGE", "Thm. 3.2", "Partially-memorizing-minus-memorizing loss",
-          r"\mathcal L_{M}-\mathcal L_{\mathrm{mem}}\approx C\,d\sigma_\star^2(1-M/N),\ C\in[1,2]",
-          R, "numeric; measured C(t)", planned=_ISSUE5),
+          r"\mathcal L_{N,t}(\theta_{{\rm pmem},M})-\mathcal L_{N,t}(\theta_{\rm mem})"
+          r"\approx C\,d\sigma_\star^2(1-M/N),\ C\in[1,2]",
+          R, "C(t) with paired 95 % intervals for M/N in {0.2, ..., 0.9} on the paper's setting and on "
+          "d in {10, 30, 50} x N in {50, 100, 200}; the low-noise C against the noise-free "
+          "nearest-memorized-neighbour constant (Bonferroni); cells where C leaves [1, 2] reported",
+          checker="verify.checks.edge_losses:check_edge_t32"),
     Claim("EDGE-MSTAR", "EDGE", "§3", "Crossover model size is linear in N",
           r"M^\star=c\,N,\ c\ \text{free of }d,K", R, "symbolic", planned=_ISSUE5),
     Claim("EDGE-45", "EDGE", "§4.1", "Crossover at four fifths of N",
-          r"M^\star\approx\tfrac45N", R, "numeric", planned=_ISSUE5),
+          r"M^\star\approx\tfrac45N\ \text{on the paper's setting}", R,
+          "M*/N = 1 - sum lambda_t A_t / sum lambda_t C_t (SymPy; exact rationals on the grid) for the "
+          "weights uniform in x0 units, epsilon (psi_t) and v, with C = 1, 2, the measured C(t), and the "
+          "fully measured losses (root of the weighted excess curves, jackknife interval); a match is "
+          "within 0.02 of 4/5; robustness over sub-grids, a second training set, sigma_star^2 in "
+          "{0.5, 2}",
+          checker="verify.checks.edge_losses:check_edge_45"),
     Claim("EDGE-DEF22", "EDGE", "Def. 2.2", "Memorization criterion",
           r"\lVert x-x_{(1)}\rVert^2<\tfrac19\lVert x-x_{(2)}\rVert^2", R,
           "implementation + tests", planned=_ISSUE5),

@@ -1,0 +1,507 @@
+r"""The loss approximations and the memorization crossover (EDGE-T31, EDGE-T32, EDGE-45).
+
+**Approximations** (research note §3a). With :math:`\mathcal L_t` the training losses of
+:mod:`.losses`, in :math:`x_0` units,
+
+.. math:: \mathcal L_t(\theta_\star)-\mathcal L_t(\theta_{\rm mem})
+          \approx\frac{d\sigma_\star^2}{1+\psi_t\sigma_\star^2},
+          \qquad
+          \mathcal L_t(\theta_{{\rm pmem},M})-\mathcal L_t(\theta_{\rm mem})
+          \approx C\,d\sigma_\star^2\Big(1-\frac MN\Big).
+
+The first right-hand side is *derived* here (:func:`derived_generalizing_excess`): the MMSE of one
+Gaussian coordinate, :math:`\operatorname{Var}x_0-\operatorname{Cov}(x_0,x_t)^2/\operatorname{Var}x_t`
+by SymPy's Gaussian statistics, times :math:`d`, rewritten in :math:`\psi=\alpha^2/\sigma^2`.
+:func:`relative_error` measures EDGE-T31, :func:`c_profile` the constant :math:`C(t)` of EDGE-T32.
+
+**Crossover** (reconstruction, research note §3b). With weights :math:`\lambda_t\ge0` on the
+:math:`x_0`-unit losses, the crossover solves
+:math:`\sum_t\lambda_t\,d\sigma_\star^2A_t=(1-m)\sum_t\lambda_tC_t\,d\sigma_\star^2`,
+:math:`A_t=(1+\psi_t\sigma_\star^2)^{-1}`, for :math:`m=M^\star/N` (solved by SymPy in
+:func:`derived_crossover`):
+
+.. math:: \frac{M^\star}{N}=1-\frac{\sum_t\lambda_tA_t}{\sum_t\lambda_tC_t}.
+
+Weightings (:data:`WEIGHTINGS`): ``uniform-x0`` (:math:`\lambda=1`, losses in :math:`x_0`
+units), ``epsilon`` (:math:`\lambda=\psi`: the authors' :math:`\varepsilon`-prediction objective
+with uniform :math:`t`), ``v`` (:math:`\lambda=\alpha^2(\dot\sigma/\sigma-\dot\alpha/\alpha)^2`);
+each conversion factor is derived as :math:`(\partial\,\mathrm{target}/\partial x_0)^2` at fixed
+:math:`x_t`. Readings of :math:`C`: a constant (1, 2), ``measured`` (the measured
+partial-memorization excess against the derived generalizing excess) and ``losses`` (both
+excesses measured: the root of the weighted excess curves).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Sequence
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from .data import PAPER_SCHEDULE, GMMData, GMMError, GMMSetting, generate, paper_grid, process
+from .losses import Estimate, LossTable, standard_denoisers, t_quantile, training_losses
+
+__all__ = ["WEIGHTINGS", "READINGS", "FOUR_FIFTHS", "derived_generalizing_excess", "derived_crossover",
+           "loss_factor", "exact_paper_grid", "generalizing_excess", "relative_error", "c_profile",
+           "classify", "holding_range", "crossover_slope", "predicted_mstar", "measured_crossover",
+           "excess_root", "add_losses_arguments", "losses_command", "add_crossover_arguments",
+           "crossover_command", "DEFAULT_FRACTIONS", "nearest_memorized_c", "measured_slope"]
+
+WEIGHTINGS = ("uniform-x0", "epsilon", "v")
+READINGS = ("1", "2", "measured", "losses")
+FOUR_FIFTHS = Fraction(4, 5)
+#: Default partial-memorization sizes, as fractions of N.
+DEFAULT_FRACTIONS = (0.2, 0.4, 0.6, 0.7, 0.8, 0.9)
+
+
+# -- derivations (SymPy) ----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def derived_generalizing_excess():
+    r"""(expression, symbols): :math:`d\,\mathbb E[\operatorname{Var}(x_0\mid x_t)]` for
+    :math:`x_0\sim\mathcal N(\mu,\sigma_\star^2)` per coordinate, :math:`x_t=\alpha x_0+\sigma\varepsilon`,
+    in terms of :math:`\psi=\alpha^2/\sigma^2` (Gaussian conditioning)."""
+    import sympy as sp
+    from sympy import stats
+
+    d, v, a, s, psi, mu = sp.symbols("d sigma_star2 alpha sigma psi mu", positive=True)
+    x0 = stats.Normal("x0", mu, sp.sqrt(v))
+    eps = stats.Normal("eps", 0, 1)
+    xt = a * x0 + s * eps
+    mmse = stats.variance(x0) - stats.covariance(x0, xt) ** 2 / stats.variance(xt)
+    expr = sp.simplify((d * mmse).subs(a, sp.sqrt(psi) * s))
+    return expr, {"d": d, "var": v, "psi": psi}
+
+
+@lru_cache(maxsize=1)
+def derived_crossover():
+    r"""(expression, symbols): :math:`m` solving
+    :math:`\sum_k\lambda_kd\sigma_\star^2A_k=(1-m)\sum_k\lambda_kC_kd\sigma_\star^2` over a symbolic
+    number of times (SymPy ``solve`` of the linear equation).
+
+    LOCAL FALLBACK: to be switched to ``derivations.gmm.crossover_slope`` (EDGE-MSTAR, the theory
+    helper's module) once it exists; the two must agree (same equation, same solution)."""
+    import sympy as sp
+
+    m, d, v = sp.symbols("m d sigma_star2", positive=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    k = sp.Symbol("k", integer=True)
+    lam, A, C = sp.IndexedBase("lambda"), sp.IndexedBase("A"), sp.IndexedBase("C")
+    S_A = sp.Symbol("S_A")  # sum_k lambda_k A_k
+    S_C = sp.Symbol("S_C")  # sum_k lambda_k C_k
+    lhs = d * v * S_A
+    rhs = (1 - m) * d * v * S_C
+    (sol,) = sp.solve(sp.Eq(lhs, rhs), m)
+    sums = {S_A: sp.Sum(lam[k] * A[k], (k, 1, n)), S_C: sp.Sum(lam[k] * C[k], (k, 1, n))}
+    return sp.simplify(sol), {"S_A": S_A, "S_C": S_C, "sums": sums, "d": d, "var": v}
+
+
+@lru_cache(maxsize=16)
+def loss_factor(weighting: str, schedule: str = PAPER_SCHEDULE):
+    r"""SymPy factor :math:`\lambda(t)` multiplying an :math:`x_0`-unit loss: the square of
+    :math:`\partial\,\mathrm{target}/\partial x_0` at fixed :math:`x_t` (target
+    :math:`x_0`, :math:`\varepsilon=(x_t-\alpha x_0)/\sigma` or
+    :math:`v=\dot\alpha x_0+\dot\sigma\varepsilon`)."""
+    import sympy as sp
+
+    from derivations.schedules import T, resolve_schedule
+
+    if weighting not in WEIGHTINGS:
+        raise GMMError(f"unknown weighting {weighting!r} (choose from {', '.join(WEIGHTINGS)})")
+    sch = resolve_schedule(schedule)
+    x0, xt = sp.symbols("x0 x_t", real=True)
+    alpha, sigma = sch.alpha, sch.sigma
+    eps = (xt - alpha * x0) / sigma
+    target = {"uniform-x0": x0, "epsilon": eps,
+              "v": sp.diff(alpha, T) * x0 + sp.diff(sigma, T) * eps}[weighting]
+    return sp.simplify(sp.diff(target, x0) ** 2)
+
+
+def exact_paper_grid() -> list[Fraction]:
+    """The 26 grid times as exact rationals: 1/1000 + k (998/1000)/25."""
+    return [Fraction(1, 1000) + k * Fraction(998, 25000) for k in range(26)]
+
+
+def _value_at(expr, t: Fraction):
+    """Exact Fraction where the expression is rational at ``t``, else a float."""
+    import sympy as sp
+
+    from derivations.schedules import T
+
+    val = expr.subs(T, sp.Rational(t.numerator, t.denominator))
+    if val.is_Rational:
+        return Fraction(int(val.p), int(val.q))
+    return float(val.evalf(30))
+
+
+@lru_cache(maxsize=64)
+def _grid_values(weighting: str, schedule: str, times: tuple[Fraction, ...]) -> tuple[tuple, tuple]:
+    """(lambda_t, psi_t) at the times, exact where rational (cached)."""
+    import sympy as sp
+
+    from derivations.schedules import resolve_schedule
+
+    sch = resolve_schedule(schedule)
+    psi_expr = sp.simplify(sch.alpha**2 / sch.sigma**2)
+    factor = loss_factor(weighting, schedule)
+    return tuple(_value_at(factor, t) for t in times), tuple(_value_at(psi_expr, t) for t in times)
+
+
+# -- approximations and measured constants --------------------------------------------------------------
+
+def generalizing_excess(d: int, var: float, psi: np.ndarray) -> np.ndarray:
+    r""":math:`d\sigma_\star^2/(1+\psi\sigma_\star^2)`, evaluated from :func:`derived_generalizing_excess`."""
+    import sympy as sp
+
+    expr, sym = derived_generalizing_excess()
+    fn = sp.lambdify([sym["d"], sym["var"], sym["psi"]], expr, modules="numpy")
+    return np.asarray(fn(d, var, np.asarray(psi, dtype=float)), dtype=float) * np.ones_like(psi, dtype=float)
+
+
+def relative_error(table: LossTable) -> Estimate:
+    r"""EDGE-T31: :math:`(\mathcal L_{\rm gen}-\mathcal L_{\rm mem})/A-1`,
+    :math:`A=d\sigma_\star^2/(1+\psi\sigma_\star^2)`, per time (paired interval)."""
+    A = generalizing_excess(table.d, table.var_star, table.psi)
+    diff = table.difference("generalizing", "memorizing")
+    return Estimate(diff.mean / A - 1.0, diff.half / A)
+
+
+def c_profile(table: LossTable) -> dict[int, Estimate]:
+    r"""EDGE-T32: :math:`C(t)=(\mathcal L_{{\rm pmem},M}-\mathcal L_{\rm mem})/(d\sigma_\star^2(1-M/N))` per
+    partial denoiser (keyed by M, M < N)."""
+    out = {}
+    for label, M in sorted(table.M.items(), key=lambda kv: kv[1]):
+        if M < table.N:
+            scale = table.d * table.var_star * (1 - M / table.N)
+            out[M] = table.difference(label, "memorizing").scaled(1.0 / scale)
+    return out
+
+
+def nearest_memorized_c(data: GMMData, M: int, subsets: int, rng: np.random.Generator) -> Estimate:
+    r"""Low-noise limit of :math:`C` without any noise: at :math:`t\to0` the partially memorizing
+    denoiser maps a non-memorized :math:`x_j` to its nearest memorized point, so
+    :math:`C_0=\mathbb E_S\big[\frac1{N-M}\sum_{j\notin S}\min_{i\in S}
+    \lVert x_i-x_j\rVert^2\big]/(d\sigma_\star^2)`
+    (Monte Carlo over ``subsets`` uniform subsets, 95 % interval)."""
+    N, d = data.train.shape
+    if not 1 <= M < N:
+        raise GMMError(f"the nearest-neighbour constant needs 1 <= M < N = {N}, got M = {M}")
+    if subsets < 2:
+        raise GMMError("need at least 2 subsets for an interval")
+    sq = (data.train**2).sum(axis=1)
+    D = np.maximum(sq[:, None] + sq[None, :] - 2 * data.train @ data.train.T, 0.0)
+    vals = np.empty(subsets)
+    for r in range(subsets):
+        mask = np.zeros(N, dtype=bool)
+        mask[rng.choice(N, size=M, replace=False)] = True
+        vals[r] = D[~mask][:, mask].min(axis=1).mean() / (d * data.var_star)
+    half = t_quantile(0.975, subsets - 1) * vals.std(ddof=1) / math.sqrt(subsets)
+    return Estimate(np.asarray(vals.mean()), np.asarray(half))
+
+
+def classify(est: Estimate, lo: float, hi: float) -> np.ndarray:
+    """Per entry: 'holds' (interval inside [lo, hi]), 'fails' (disjoint) or 'undecided'."""
+    inside = (est.lower >= lo) & (est.upper <= hi)
+    outside = (est.upper < lo) | (est.lower > hi)
+    return np.where(inside, "holds", np.where(outside, "fails", "undecided"))
+
+
+def holding_range(times: np.ndarray, status: np.ndarray) -> tuple[float, float] | None:
+    """The longest run of consecutive grid times with status 'holds' that starts at the first time,
+    as (first, last); None when the first time does not hold."""
+    if len(status) == 0 or status[0] != "holds":
+        return None
+    last = 0
+    while last + 1 < len(status) and status[last + 1] == "holds":
+        last += 1
+    return float(times[0]), float(times[last])
+
+
+# -- crossover: closed form ------------------------------------------------------------------------------
+
+def _weights_and_A(weighting: str, var, times, schedule: str):
+    """Weights lambda_t and A_t = 1/(1 + psi_t var), exact where the schedule allows."""
+    lam, psi = _grid_values(weighting, schedule, tuple(times))
+    return list(lam), [1 / (1 + p * var) for p in psi]
+
+
+def crossover_slope(weighting: str = "uniform-x0", C: float | Fraction | Sequence = 2,
+                    var: float | Fraction = 1, times: Sequence | None = None,
+                    schedule: str = PAPER_SCHEDULE) -> Fraction | float:
+    r""":math:`M^\star/N=1-\sum\lambda_tA_t/\sum\lambda_tC_t` (:func:`derived_crossover`). ``times``
+    None: the paper's grid, as exact rationals; the result is an exact Fraction when ``C``, ``var``,
+    the times and the schedule's :math:`\psi,\lambda` are rational there, else a float."""
+    import sympy as sp
+
+    grid = exact_paper_grid() if times is None else [t if isinstance(t, Fraction) else Fraction(str(t))
+                                                      for t in times]
+    if not grid or not all(0 < t < 1 for t in grid):
+        raise GMMError("crossover times must lie in (0, 1)")
+    var_q = var if isinstance(var, Fraction) else Fraction(str(var))
+    if not var_q > 0:
+        raise GMMError(f"var must be positive, got {var}")
+    if isinstance(C, Sequence) and not isinstance(C, str):
+        Cs = [c if isinstance(c, Fraction) else Fraction(str(c)) for c in C]
+        if len(Cs) != len(grid):
+            raise GMMError(f"C has {len(Cs)} values for {len(grid)} times")
+    else:
+        c = C if isinstance(C, Fraction) else Fraction(str(C))
+        Cs = [c] * len(grid)
+    if any(not c > 0 for c in Cs):
+        raise GMMError("C must be positive")
+    lam, A = _weights_and_A(weighting, var_q, grid, schedule)
+    S_A = sum(w * a for w, a in zip(lam, A, strict=True))
+    S_C = sum(w * c for w, c in zip(lam, Cs, strict=True))
+    expr, sym = derived_crossover()
+    if all(isinstance(x, Fraction) for x in (S_A, S_C)):
+        val = expr.subs({sym["S_A"]: sp.Rational(S_A.numerator, S_A.denominator),
+                         sym["S_C"]: sp.Rational(S_C.numerator, S_C.denominator)})
+        return Fraction(int(val.p), int(val.q))
+    return float(expr.subs({sym["S_A"]: float(S_A), sym["S_C"]: float(S_C)}))
+
+
+def predicted_mstar(N: int, weighting: str = "uniform-x0", C: float | Sequence = 2.0, var: float = 1.0,
+                    times: Sequence | None = None, schedule: str = PAPER_SCHEDULE) -> float:
+    r"""Predicted crossover :math:`M^\star=N\cdot` :func:`crossover_slope` (default: uniform weights over
+    the paper's grid in :math:`x_0` units, :math:`C=2`)."""
+    if not isinstance(N, int | np.integer) or N < 1:
+        raise GMMError(f"N must be a positive integer, got {N!r}")
+    return float(N * crossover_slope(weighting, C, var, times, schedule))
+
+
+# -- crossover: measured --------------------------------------------------------------------------------
+
+def excess_root(Ms: Sequence[int], excess: Sequence[float], target: float, N: int) -> float:
+    r"""The :math:`M/N` where the piecewise-linear interpolation of the weighted partial excess
+    (measured at ``Ms``, and 0 at :math:`M=N`) equals ``target``; nan outside the measured range."""
+    M = np.append(np.asarray(Ms, dtype=float), float(N))
+    E = np.append(np.asarray(excess, dtype=float), 0.0)
+    order = np.argsort(M)
+    M, E = M[order], E[order]
+    for j in range(len(M) - 1):
+        e0, e1 = E[j], E[j + 1]
+        if (e0 - target) * (e1 - target) <= 0 and e0 != e1:
+            return float((M[j] + (target - e0) / (e1 - e0) * (M[j + 1] - M[j])) / N)
+    return float("nan")
+
+
+def measured_crossover(table: LossTable, weighting: str = "uniform-x0", reading: str = "losses",
+                       groups: int = 16) -> Estimate:
+    r"""Crossover :math:`M^\star/N` from measured losses with a jackknife interval: ``losses`` — the
+    weighted generalizing excess is measured too; ``measured`` — it is the derived
+    :math:`d\sigma_\star^2/(1+\psi\sigma_\star^2)` (so only :math:`C(t)` is measured)."""
+    if reading not in ("losses", "measured"):
+        raise GMMError(f"measured readings are 'losses' and 'measured', got {reading!r}")
+    if not table.M:
+        raise GMMError("a measured crossover needs partial-memorization losses (--M)")
+    lam = _float_weights(weighting, table)
+    A = generalizing_excess(table.d, table.var_star, table.psi)
+    items = sorted(table.M.items(), key=lambda kv: kv[1])
+
+    def stat(means: dict[str, np.ndarray]) -> float:
+        if reading == "losses":
+            target = float(lam @ (means["generalizing"] - means["memorizing"]))
+        else:
+            target = float(lam @ A)
+        excess = [float(lam @ (means[label] - means["memorizing"])) for label, _ in items]
+        return excess_root([M for _, M in items], excess, target, table.N)
+
+    return table.jackknife(stat, groups)
+
+
+def measured_slope(data: GMMData, weighting: str = "uniform-x0", reading: str = "losses", draws: int = 32,
+                   rng: np.random.Generator | None = None, fractions: Sequence[float] = (0.6, 0.7, 0.8, 0.9),
+                   schedule: str = PAPER_SCHEDULE) -> Estimate:
+    r"""Measured :math:`M^\star/N` of one data set (:func:`measured_crossover` on fresh Monte-Carlo
+    losses over the paper's grid, partial memorization at ``fractions`` of N); about 2 s at
+    d = 50, N = 200."""
+    N = data.setting.N
+    Ms = sorted({min(N, max(1, round(f * N))) for f in fractions})
+    rng = rng if rng is not None else np.random.default_rng([data.setting.seed, 0xC055])
+    table = training_losses(data, standard_denoisers(data, Ms), paper_grid(), process(schedule), draws, rng)
+    return measured_crossover(table, weighting, reading)
+
+
+def _float_weights(weighting: str, table: LossTable) -> np.ndarray:
+    import sympy as sp
+
+    from derivations.schedules import T
+
+    fn = sp.lambdify([T], loss_factor(weighting, table.schedule), modules="numpy")
+    return np.asarray(fn(table.times), dtype=float) * np.ones_like(table.times)
+
+
+# -- command line ----------------------------------------------------------------------------------------
+
+def _positive_int(option: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {value}")
+        return value
+
+    return parse
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be non-negative, got {value}")
+    return value
+
+
+def _positive_float(option: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a positive number, got {text!r}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"{option} must be a positive number, got {text}")
+        return value
+
+    return parse
+
+
+def _setting_arguments(p: argparse.ArgumentParser, draws: int) -> None:
+    p.add_argument("--d", type=_positive_int("--d"), default=50, help="dimension (default: 50)")
+    p.add_argument("--K", type=_positive_int("--K"), default=12, help="number of components (default: 12)")
+    p.add_argument("--N", type=_positive_int("--N"), default=200, help="training-set size (default: 200)")
+    p.add_argument("--var", type=_positive_float("--var"), default=1.0,
+                   help="component variance sigma_star^2 (default: 1)")
+    p.add_argument("--seed", type=_nonnegative_int, default=0, help="data and noise seed (default: 0)")
+    p.add_argument("--schedule", default=PAPER_SCHEDULE, metavar="S",
+                   help=f"registry schedule (default: {PAPER_SCHEDULE}); times: the paper's 26-point grid")
+    p.add_argument("--draws", type=_positive_int("--draws"), default=draws,
+                   help=f"noise batches per time (one draw per training point each; default: {draws})")
+    p.add_argument("--M", type=_positive_int("--M"), nargs="+", default=None, metavar="M",
+                   help="partial-memorization sizes (default: " +
+                        ", ".join(f"{f:g}" for f in DEFAULT_FRACTIONS) + " times N)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _table_from_args(args: argparse.Namespace) -> tuple[LossTable, float]:
+    setting = GMMSetting(args.d, args.K, args.N, args.var, args.seed)
+    if args.draws < 2:
+        raise GMMError("--draws must be at least 2 (for a confidence interval)")
+    Ms = args.M if args.M is not None else sorted({max(1, round(f * args.N)) for f in DEFAULT_FRACTIONS})
+    bad = [M for M in Ms if M > args.N]
+    if bad:
+        raise GMMError(f"--M {bad[0]} exceeds N = {args.N}")
+    proc = process(args.schedule)
+    data = generate(setting)
+    started = time.perf_counter()
+    table = training_losses(data, standard_denoisers(data, sorted(set(Ms))), paper_grid(), proc, args.draws,
+                            np.random.default_rng([args.seed, 0x1055]))
+    return table, time.perf_counter() - started
+
+
+def add_losses_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``memverify gmm losses``."""
+    _setting_arguments(p, draws=64)
+
+
+def losses_command(args: argparse.Namespace) -> int:
+    """Per-time training losses with 95 % intervals, the two approximations, the EDGE-T31 relative
+    error and C(t); exit 0."""
+    table, seconds = _table_from_args(args)
+    rel = relative_error(table)
+    cs = c_profile(table)
+    A = generalizing_excess(table.d, table.var_star, table.psi)
+    mem = table.loss("memorizing")
+    if args.json:
+        out = table.to_json() | {
+            "seconds": seconds, "seed": args.seed, "K": args.K,
+            "approximations": {"generalizing": (mem.mean + A).tolist(),
+                               **{f"partial M={M}": (mem.mean + table.d * table.var_star * (1 - M / table.N)
+                                                     ).tolist() for M in table.M.values()}},
+            "t31_relative_error": {"mean": rel.mean.tolist(), "half_width": rel.half.tolist()},
+            "C": {str(M): {"mean": e.mean.tolist(), "half_width": e.half.tolist()} for M, e in cs.items()}}
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"GMM d = {table.d}, K = {args.K}, N = {table.N}, var = {table.var_star:g}, seed = {args.seed}, "
+          f"schedule {table.schedule}; {table.draws} noise batches per time; x0 units; +- : 95 % interval")
+    gen = table.loss("generalizing")
+    head = f"{'t':>7} {'psi':>10} {'L_gen':>20} {'L_mem':>20} {'mem+d v/(1+psi v)':>18} {'T31 rel err':>18}"
+    print(head)
+    for k, t in enumerate(table.times):
+        print(f"{t:7.4f} {table.psi[k]:10.4g} {_pm(gen.mean[k], gen.half[k]):>20} "
+              f"{_pm(mem.mean[k], mem.half[k]):>20} {mem.mean[k] + A[k]:18.5g} "
+              f"{_pm(rel.mean[k], rel.half[k], pct=True):>18}")
+    for label, M in sorted(table.M.items(), key=lambda kv: kv[1]):
+        est = table.loss(label)
+        c = cs.get(M)
+        print(f"\npartial memorization M = {M} (M/N = {M / table.N:.3g}): loss, approximation "
+              "mem + d v (1 - M/N), C(t)")
+        for k, t in enumerate(table.times):
+            approx = mem.mean[k] + table.d * table.var_star * (1 - M / table.N)
+            cc = _pm(c.mean[k], c.half[k]) if c is not None else "-"
+            print(f"{t:7.4f} {_pm(est.mean[k], est.half[k]):>20} {approx:14.5g} {cc:>18}")
+    print(f"({seconds:.1f} s)")
+    return 0
+
+
+def _pm(mean: float, half: float, pct: bool = False) -> str:
+    if pct:
+        return f"{100 * mean:+.3f}% +- {100 * half:.3f}%"
+    return f"{mean:.5g} +- {half:.2g}"
+
+
+def add_crossover_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``memverify gmm crossover``."""
+    p.add_argument("--weighting", choices=(*WEIGHTINGS, "all"), default="all",
+                   help="loss weighting over the grid (default: all)")
+    p.add_argument("--C", choices=(*READINGS, "all"), default="all", dest="C",
+                   help="1, 2 (closed form), measured (measured C(t)), losses (both excesses measured), "
+                        "all (default)")
+    _setting_arguments(p, draws=64)
+
+
+def crossover_command(args: argparse.Namespace) -> int:
+    """M*/N per weighting and reading of C, compared with 4/5; exit 0."""
+    weightings = WEIGHTINGS if args.weighting == "all" else (args.weighting,)
+    readings = READINGS if args.C == "all" else (args.C,)
+    GMMSetting(args.d, args.K, args.N, args.var, args.seed)  # validates the setting
+    table, seconds = (None, 0.0)
+    if any(r in ("measured", "losses") for r in readings):
+        table, seconds = _table_from_args(args)
+    rows = []
+    for w in weightings:
+        for r in readings:
+            if r in ("1", "2"):
+                slope = crossover_slope(w, int(r), Fraction(str(args.var)), schedule=args.schedule)
+                rows.append({"weighting": w, "C": r, "mstar_over_N": float(slope), "half_width": 0.0,
+                             "exact": str(slope) if isinstance(slope, Fraction) else None,
+                             "mstar": float(slope) * args.N})
+            else:
+                est = measured_crossover(table, w, r)
+                rows.append({"weighting": w, "C": r, "mstar_over_N": float(est.mean),
+                             "half_width": float(est.half), "mstar": float(est.mean) * args.N})
+    for row in rows:
+        row["minus_four_fifths"] = row["mstar_over_N"] - 0.8
+    if args.json:
+        print(json.dumps({"d": args.d, "K": args.K, "N": args.N, "var": args.var, "seed": args.seed,
+                          "schedule": args.schedule, "draws": args.draws if table is not None else None,
+                          "seconds": seconds, "readings": rows}, indent=2))
+        return 0
+    print(f"crossover M*/N on the 26-point grid, {args.schedule}, var = {args.var:g}"
+          + (f"; measured on d = {args.d}, K = {args.K}, N = {args.N}, seed = {args.seed}, "
+             f"{args.draws} batches ({seconds:.1f} s)" if table is not None else ""))
+    print(f"{'weighting':<12} {'C':<9} {'M*/N':>22} {'M* (N = ' + str(args.N) + ')':>14} {'- 4/5':>9}")
+    for row in rows:
+        val = (f"{row['mstar_over_N']:.4f}" if not row["half_width"]
+               else f"{row['mstar_over_N']:.4f} +- {row['half_width']:.4f}")
+        print(f"{row['weighting']:<12} {row['C']:<9} {val:>22} {row['mstar']:14.1f} "
+              f"{row['minus_four_fifths']:+9.4f}")
+    return 0
