@@ -138,7 +138,15 @@ for _c in (
           checker="verify.checks.endpoints:check_lly_ties"),
     # -- Buchanan, Pai, Ma, De Bortoli ---------------------------------------------------------
     Claim("EDGE-DEN", "EDGE", "§2", "GMM denoisers are Bayes posterior means (Tweedie)",
-          r"\hat x_0=\frac{x_t+\sigma^2\nabla\log p_t(x_t)}{\alpha}", R, "symbolic", planned=_ISSUE5),
+          r"\hat x_0=\sum_m w_m\Big[\mu_m+\frac{\alpha s^2}{\alpha^2s^2+\sigma^2}(x_t-\alpha\mu_m)\Big]"
+          r"=\mathbb E[x_0\mid x_t]=\frac{x_t+\sigma^2\nabla\log p_t}{\alpha}", R,
+          "symbolic: Gaussian conditioning per component against the authors' formula (and its psi form); "
+          "Tweedie per component (every M) and for explicit mixtures (M, d) = (2,1), (3,1), (2,2), (3,2); "
+          "the s^2 -> 0 limit equals the empirical denoiser of derivations.fields (memorizing, partial "
+          "subset); the single-Gaussian MMSE d s^2/(1 + psi s^2) from its definition; x0 -> eps / v / "
+          "score loss factors; VP identities. Numeric: the numpy denoiser against the lambdified closed "
+          "form (4 denoisers) and against a central-difference Tweedie (d = 50, K = 12, N = 200)",
+          checker="verify.checks.edge_theory:check_edge_den"),
     Claim("EDGE-T31", "EDGE", "Thm. 3.1", "Generalizing-minus-memorizing training loss",
           r"\mathcal L_{N,t}(\theta_\star)-\mathcal L_{N,t}(\theta_{\rm mem})"
           r"\approx\frac{d\sigma_\star^2}{1+\psi_t\sigma_\star^2}\quad(\text{fixed }t,\ x_0\text{ units})",
@@ -156,7 +164,12 @@ for _c in (
           "nearest-memorized-neighbour constant (Bonferroni); cells where C leaves [1, 2] reported",
           checker="verify.checks.edge_losses:check_edge_t32"),
     Claim("EDGE-MSTAR", "EDGE", "§3", "Crossover model size is linear in N",
-          r"M^\star=c\,N,\ c\ \text{free of }d,K", R, "symbolic", planned=_ISSUE5),
+          r"M^\star=cN,\ c=1-\frac{\sum_t\lambda_t(1+\psi_t\sigma_\star^2)^{-1}}{\sum_t\lambda_tC_t}"
+          r"\ \text{free of }d,K", R,
+          "sympy.solve of the weighted crossover (grid of symbolic length, continuous weight, single "
+          "level); d(M*/N)/dN = d(M*/N)/dd = 0 and K absent; general and constant-C forms; 1 - t^2/C per "
+          "level on vp-linear-sigma; exact slopes on the paper's grid; crossover_slope against bisection",
+          checker="verify.checks.edge_theory:check_edge_mstar"),
     Claim("EDGE-45", "EDGE", "§4.1", "Crossover at four fifths of N",
           r"M^\star\approx\tfrac45N\ \text{on the paper's setting}", R,
           "M*/N = 1 - sum lambda_t A_t / sum lambda_t C_t (SymPy; exact rationals on the grid) for the "
@@ -167,7 +180,11 @@ for _c in (
           checker="verify.checks.edge_losses:check_edge_45"),
     Claim("EDGE-DEF22", "EDGE", "Def. 2.2", "Memorization criterion",
           r"\lVert x-x_{(1)}\rVert^2<\tfrac19\lVert x-x_{(2)}\rVert^2", R,
-          "implementation + tests", planned=_ISSUE5),
+          "verify.gmm.criterion against exact rationals: random floats and floats on the boundary up to "
+          "rounding (disagreements only within float rounding); the exact boundary is not memorized; ties "
+          "and duplicates are not memorized; a sample at a unique training point is; invariances; the "
+          "authors' plain-distance 1/3 form; one-line errors for N = 1, non-finite or mis-shaped input",
+          checker="verify.checks.edge_theory:check_edge_def22"),
     Claim("EDGE-PT", "EDGE", "§4", "Trained GMM denoisers switch to memorizing near M*",
           r"\text{memorization ratio crosses }1/2\text{ near }M^\star", R,
           "training by gradient descent + memorization ratio", planned=_ISSUE5),
