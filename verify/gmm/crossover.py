@@ -9,16 +9,16 @@ r"""The loss approximations and the memorization crossover (EDGE-T31, EDGE-T32, 
           \mathcal L_t(\theta_{{\rm pmem},M})-\mathcal L_t(\theta_{\rm mem})
           \approx C\,d\sigma_\star^2\Big(1-\frac MN\Big).
 
-The first right-hand side is *derived* here (:func:`derived_generalizing_excess`): the MMSE of one
-Gaussian coordinate, :math:`\operatorname{Var}x_0-\operatorname{Cov}(x_0,x_t)^2/\operatorname{Var}x_t`
-by SymPy's Gaussian statistics, times :math:`d`, rewritten in :math:`\psi=\alpha^2/\sigma^2`.
+The first right-hand side is *derived* (:func:`derived_generalizing_excess`, from
+:func:`derivations.gmm.single_gaussian_mmse`): the MMSE of one Gaussian coordinate by Gaussian
+conditioning, times :math:`d`, rewritten in :math:`\psi=\alpha^2/\sigma^2`.
 :func:`relative_error` measures EDGE-T31, :func:`c_profile` the constant :math:`C(t)` of EDGE-T32.
 
 **Crossover** (reconstruction, research note §3b). With weights :math:`\lambda_t\ge0` on the
 :math:`x_0`-unit losses, the crossover solves
 :math:`\sum_t\lambda_t\,d\sigma_\star^2A_t=(1-m)\sum_t\lambda_tC_t\,d\sigma_\star^2`,
 :math:`A_t=(1+\psi_t\sigma_\star^2)^{-1}`, for :math:`m=M^\star/N` (solved by SymPy in
-:func:`derived_crossover`):
+:func:`derivations.gmm.crossover_slope`):
 
 .. math:: \frac{M^\star}{N}=1-\frac{\sum_t\lambda_tA_t}{\sum_t\lambda_tC_t}.
 
@@ -46,7 +46,7 @@ import numpy as np
 from .data import PAPER_SCHEDULE, GMMData, GMMError, GMMSetting, generate, paper_grid, process
 from .losses import Estimate, LossTable, standard_denoisers, t_quantile, training_losses
 
-__all__ = ["WEIGHTINGS", "READINGS", "FOUR_FIFTHS", "derived_generalizing_excess", "derived_crossover",
+__all__ = ["WEIGHTINGS", "READINGS", "FOUR_FIFTHS", "derived_generalizing_excess",
            "loss_factor", "exact_paper_grid", "generalizing_excess", "relative_error", "c_profile",
            "classify", "holding_range", "crossover_slope", "predicted_mstar", "measured_crossover",
            "excess_root", "add_losses_arguments", "losses_command", "add_crossover_arguments",
@@ -63,42 +63,12 @@ DEFAULT_FRACTIONS = (0.2, 0.4, 0.6, 0.7, 0.8, 0.9)
 
 @lru_cache(maxsize=1)
 def derived_generalizing_excess():
-    r"""(expression, symbols): :math:`d\,\mathbb E[\operatorname{Var}(x_0\mid x_t)]` for
-    :math:`x_0\sim\mathcal N(\mu,\sigma_\star^2)` per coordinate, :math:`x_t=\alpha x_0+\sigma\varepsilon`,
-    in terms of :math:`\psi=\alpha^2/\sigma^2` (Gaussian conditioning)."""
-    import sympy as sp
-    from sympy import stats
+    r"""(expression, symbols): :math:`d\,\mathbb E[\operatorname{Var}(x_0\mid x_t)]` for one Gaussian
+    component, in terms of :math:`\psi=\alpha^2/\sigma^2`, as derived by Gaussian conditioning in
+    :func:`derivations.gmm.single_gaussian_mmse` (EDGE-DEN)."""
+    from derivations.gmm import D_SYM, PSI, VAR, single_gaussian_mmse
 
-    d, v, a, s, psi, mu = sp.symbols("d sigma_star2 alpha sigma psi mu", positive=True)
-    x0 = stats.Normal("x0", mu, sp.sqrt(v))
-    eps = stats.Normal("eps", 0, 1)
-    xt = a * x0 + s * eps
-    mmse = stats.variance(x0) - stats.covariance(x0, xt) ** 2 / stats.variance(xt)
-    expr = sp.simplify((d * mmse).subs(a, sp.sqrt(psi) * s))
-    return expr, {"d": d, "var": v, "psi": psi}
-
-
-@lru_cache(maxsize=1)
-def derived_crossover():
-    r"""(expression, symbols): :math:`m` solving
-    :math:`\sum_k\lambda_kd\sigma_\star^2A_k=(1-m)\sum_k\lambda_kC_kd\sigma_\star^2` over a symbolic
-    number of times (SymPy ``solve`` of the linear equation).
-
-    LOCAL FALLBACK: to be switched to ``derivations.gmm.crossover_slope`` (EDGE-MSTAR, the theory
-    helper's module) once it exists; the two must agree (same equation, same solution)."""
-    import sympy as sp
-
-    m, d, v = sp.symbols("m d sigma_star2", positive=True)
-    n = sp.Symbol("n", integer=True, positive=True)
-    k = sp.Symbol("k", integer=True)
-    lam, A, C = sp.IndexedBase("lambda"), sp.IndexedBase("A"), sp.IndexedBase("C")
-    S_A = sp.Symbol("S_A")  # sum_k lambda_k A_k
-    S_C = sp.Symbol("S_C")  # sum_k lambda_k C_k
-    lhs = d * v * S_A
-    rhs = (1 - m) * d * v * S_C
-    (sol,) = sp.solve(sp.Eq(lhs, rhs), m)
-    sums = {S_A: sp.Sum(lam[k] * A[k], (k, 1, n)), S_C: sp.Sum(lam[k] * C[k], (k, 1, n))}
-    return sp.simplify(sol), {"S_A": S_A, "S_C": S_C, "sums": sums, "d": d, "var": v}
+    return single_gaussian_mmse(in_psi=True), {"d": D_SYM, "var": VAR, "psi": PSI}
 
 
 @lru_cache(maxsize=16)
@@ -224,17 +194,11 @@ def holding_range(times: np.ndarray, status: np.ndarray) -> tuple[float, float] 
 
 # -- crossover: closed form ------------------------------------------------------------------------------
 
-def _weights_and_A(weighting: str, var, times, schedule: str):
-    """Weights lambda_t and A_t = 1/(1 + psi_t var), exact where the schedule allows."""
-    lam, psi = _grid_values(weighting, schedule, tuple(times))
-    return list(lam), [1 / (1 + p * var) for p in psi]
-
-
 def crossover_slope(weighting: str = "uniform-x0", C: float | Fraction | Sequence = 2,
                     var: float | Fraction = 1, times: Sequence | None = None,
                     schedule: str = PAPER_SCHEDULE) -> Fraction | float:
-    r""":math:`M^\star/N=1-\sum\lambda_tA_t/\sum\lambda_tC_t` (:func:`derived_crossover`). ``times``
-    None: the paper's grid, as exact rationals; the result is an exact Fraction when ``C``, ``var``,
+    r""":math:`M^\star/N=1-\sum\lambda_tA_t/\sum\lambda_tC_t` (:func:`derivations.gmm.crossover_slope`).
+    ``times`` None: the paper's grid, as exact rationals; the result is an exact Fraction when ``C``, ``var``,
     the times and the schedule's :math:`\psi,\lambda` are rational there, else a float."""
     import sympy as sp
 
@@ -254,15 +218,17 @@ def crossover_slope(weighting: str = "uniform-x0", C: float | Fraction | Sequenc
         Cs = [c] * len(grid)
     if any(not c > 0 for c in Cs):
         raise GMMError("C must be positive")
-    lam, A = _weights_and_A(weighting, var_q, grid, schedule)
-    S_A = sum(w * a for w, a in zip(lam, A, strict=True))
-    S_C = sum(w * c for w, c in zip(lam, Cs, strict=True))
-    expr, sym = derived_crossover()
-    if all(isinstance(x, Fraction) for x in (S_A, S_C)):
-        val = expr.subs({sym["S_A"]: sp.Rational(S_A.numerator, S_A.denominator),
-                         sym["S_C"]: sp.Rational(S_C.numerator, S_C.denominator)})
+    from derivations.gmm import CrossoverError
+    from derivations.gmm import crossover_slope as derived_slope
+
+    lam, psi = _grid_values(weighting, schedule, tuple(grid))
+    try:
+        val = derived_slope(list(lam), list(psi), Cs, var_q)
+    except CrossoverError as exc:
+        raise GMMError(str(exc)) from None
+    if isinstance(val, sp.Rational):
         return Fraction(int(val.p), int(val.q))
-    return float(expr.subs({sym["S_A"]: float(S_A), sym["S_C"]: float(S_C)}))
+    return float(val)
 
 
 def predicted_mstar(N: int, weighting: str = "uniform-x0", C: float | Sequence = 2.0, var: float = 1.0,
