@@ -176,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", metavar="DIR", default="docs", help="docs directory (default: docs)")
     docs.set_defaults(func=cmd_docs)
     from .falsify.command import add_falsify_parser
+    from .gmm.command import add_gmm_parser
 
     add_falsify_parser(sub)
+    add_gmm_parser(sub)
     return p
 
 
@@ -537,7 +539,7 @@ def _is_user_error(exc: BaseException) -> bool:
     kinds: list[type] = [UsageError]
     for module, name in (("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
                          ("verify.registry", "UnknownClaimPattern"),
-                         ("verify.engine.endpoint", "EngineError"),
+                         ("verify.engine.endpoint", "EngineError"), ("verify.gmm.data", "GMMError"),
                          ("verify.sampling.coefficients", "SamplerError")):
         if module in sys.modules:
             kinds.append(getattr(sys.modules[module], name))

@@ -2,11 +2,18 @@ r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli;
 
 * :mod:`.data` — the GMM, the noising process of any registry schedule, the paper's time grid;
 * :mod:`.denoisers` — generalizing, memorizing, partially memorizing and trainable denoisers,
-  one Bayes-posterior-mean family.
+  one Bayes-posterior-mean family;
+* :mod:`.criterion` — the memorization criterion (Def. 2.2);
+* :mod:`.losses`, :mod:`.crossover` — training losses per noise level, the approximations and
+  the loss crossover M*;
+* :mod:`.training`, :mod:`.sampling`, :mod:`.sweep` — the M-component denoiser trained by Adam,
+  deterministic DDIM, the resumable phase-transition sweep;
+* :mod:`.command` — ``memverify gmm losses|crossover|sweep``.
 """
 
+from .criterion import memorization_ratio, memorized
 from .data import GMMData, GMMError, GMMSetting, generate, paper_grid, process
 from .denoisers import MixtureDenoiser, denoise, generalizing, memorizing, partially_memorizing, to_epsilon
 
-__all__ = ["GMMData", "GMMError", "GMMSetting", "generate", "paper_grid", "process", "MixtureDenoiser",
+__all__ = ["memorization_ratio", "memorized", "GMMData", "GMMError", "GMMSetting", "generate", "paper_grid", "process", "MixtureDenoiser",
            "denoise", "generalizing", "memorizing", "partially_memorizing", "to_epsilon"]
