@@ -1,7 +1,7 @@
 """``memverify gmm losses|crossover|sweep``: the laboratory from the command line.
 
 Each subcommand's options and handler live with the code they drive (:mod:`.crossover`,
-:mod:`.losses`, :mod:`.sweep`); this module only groups them. Bad input raises
+:mod:`.sweep`); this module only groups them. Bad input raises
 :class:`~verify.gmm.data.GMMError`: one line, exit 2, nothing written.
 """
 
@@ -25,12 +25,11 @@ def add_gmm_parser(subparsers: Any) -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="gmm_command", metavar="SUBCOMMAND", parser_class=_Parser)
     sub.required = True
 
-    from . import crossover, losses, sweep
+    from . import crossover, sweep
 
     table = (
         ("losses", "training losses per noise level with confidence intervals and the approximations",
-         getattr(losses, "add_losses_arguments", None) or crossover.add_losses_arguments,
-         getattr(losses, "losses_command", None) or crossover.losses_command),
+         crossover.add_losses_arguments, crossover.losses_command),
         ("crossover", "the crossover M*/N for each weighting and each reading of C, against 4/5",
          crossover.add_crossover_arguments, crossover.crossover_command),
         ("sweep", "train M-component denoisers over M and locate the memorization transition "
