@@ -1,0 +1,151 @@
+r"""Scores in the convention of Ye, Zhu, Tao, Chen (arXiv 2511.03202): the OU process
+:math:`dX=-\tfrac12X\,ds+dB`, :math:`\alpha_s=e^{-s/2}`, :math:`\sigma_s^2=1-e^{-s}`,
+:math:`s\in(0,\infty)` (mapped onto the project convention in CONV-MAP).
+
+* empirical score of :math:`\hat P_s=\frac1n\sum_i\mathcal N(\alpha x_i,\sigma^2I)`:
+  :math:`\nabla\log\hat p_s(x)=-\sigma^{-2}\sum_iw_i(x)(x-\alpha x_i)`,
+  :math:`w=\operatorname{softmax}(-\lVert x-\alpha x_i\rVert^2/2\sigma^2)`;
+* true score of the Gaussian mixture :math:`\frac1K\sum_k\mathcal N(\mu_k,\Sigma)`:
+  :math:`\nabla\log p_s(x)=-\sum_k\pi_k(x)A^{-1}(x-\alpha\mu_k)`, :math:`A=\alpha^2\Sigma+\sigma^2I`.
+
+Each is written twice: float64 batches (numpy, log-sum-exp) and mpmath at the caller's
+precision for one point (exact rational inputs converted once; no float enters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SeparationError", "coefficients", "coefficients_mp", "empirical_score", "gmm_score",
+           "empirical_score_mp", "gmm_score_mp", "MixtureLaw"]
+
+
+class SeparationError(ValueError):
+    """Bad input to the separation tools (one clear line)."""
+
+
+def coefficients(s: float | np.ndarray) -> tuple[Any, Any]:
+    r""":math:`(\alpha_s,\sigma_s^2)=(e^{-s/2},\,1-e^{-s})` in float64 (``-expm1`` keeps small s exact)."""
+    s = np.asarray(s, dtype=float)
+    return np.exp(-s / 2), -np.expm1(-s)
+
+
+def coefficients_mp(s: Any) -> tuple[Any, Any]:
+    r""":math:`(\alpha_s,\sigma_s^2)` in mpmath at the current precision (``s`` an mpf or a Fraction)."""
+    import mpmath
+
+    if isinstance(s, Fraction):
+        s = mpmath.mpf(s.numerator) / s.denominator
+    return mpmath.exp(-s / 2), -mpmath.expm1(-s)
+
+
+@dataclass(frozen=True)
+class MixtureLaw:
+    """Equal-weight Gaussian mixture: means (K, d) and a common covariance (d, d)."""
+
+    means: np.ndarray
+    cov: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.means.ndim != 2 or self.cov.shape != (self.means.shape[1],) * 2:
+            raise SeparationError("a mixture needs means (K, d) and a (d, d) covariance")
+
+    @property
+    def d(self) -> int:
+        return self.means.shape[1]
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n i.i.d. draws (labels uniform)."""
+        labels = rng.integers(0, len(self.means), n)
+        chol = np.linalg.cholesky(self.cov)
+        return self.means[labels] + rng.standard_normal((n, self.d)) @ chol.T
+
+
+def _rows(x: Any) -> np.ndarray:
+    arr = np.asarray(x, dtype=float)
+    return arr.reshape(1, -1) if arr.ndim == 1 else arr
+
+
+def empirical_score(x: Any, s: float, data: Any) -> np.ndarray:
+    r""":math:`\nabla\log\hat p_s` at points ``x`` (B, d) for training data (n, d), float64."""
+    X, D = _rows(x), _rows(data)
+    alpha, var = coefficients(s)
+    diff = X[:, None, :] - alpha * D[None, :, :]  # (B, n, d)
+    logits = -(diff**2).sum(axis=2) / (2 * var)
+    logits -= logits.max(axis=1, keepdims=True)
+    w = np.exp(logits)
+    w /= w.sum(axis=1, keepdims=True)
+    return -(w[:, :, None] * diff).sum(axis=1) / var
+
+
+def gmm_score(x: Any, s: float, law: MixtureLaw) -> np.ndarray:
+    r""":math:`\nabla\log p_s` of the Gaussian mixture at points ``x`` (B, d), float64."""
+    X = _rows(x)
+    alpha, var = coefficients(s)
+    A = alpha**2 * law.cov + var * np.eye(law.d)
+    Ainv = np.linalg.inv(A)
+    diff = X[:, None, :] - alpha * law.means[None, :, :]  # (B, K, d)
+    proj = diff @ Ainv  # (B, K, d)
+    logits = -0.5 * (proj * diff).sum(axis=2)
+    logits -= logits.max(axis=1, keepdims=True)
+    pi = np.exp(logits)
+    pi /= pi.sum(axis=1, keepdims=True)
+    return -(pi[:, :, None] * proj).sum(axis=1)
+
+
+def _mp_rows(rows: Sequence[Sequence[Any]]):
+    import mpmath
+
+    def conv(v):
+        if isinstance(v, Fraction):
+            return mpmath.mpf(v.numerator) / v.denominator
+        if isinstance(v, float):
+            raise TypeError("a Python float reached high-precision code; pass Fractions or mpf")
+        return mpmath.mpf(v)
+
+    return [[conv(v) for v in row] for row in rows]
+
+
+def empirical_score_mp(x: Sequence[Any], s: Any, data: Sequence[Sequence[Any]]) -> list:
+    r""":math:`\nabla\log\hat p_s(x)` for one point in mpmath (log-sum-exp weights)."""
+    import mpmath
+
+    (xv,) = _mp_rows([x])
+    D = _mp_rows(data)
+    alpha, var = coefficients_mp(s)
+    diffs = [[xj - alpha * dj for xj, dj in zip(xv, row, strict=True)] for row in D]
+    logits = [-mpmath.fsum(c * c for c in diff) / (2 * var) for diff in diffs]
+    top = max(logits)
+    w = [mpmath.exp(v - top) for v in logits]
+    total = mpmath.fsum(w)
+    return [-mpmath.fsum(wi * diff[j] for wi, diff in zip(w, diffs, strict=True)) / (total * var)
+            for j in range(len(xv))]
+
+
+def gmm_score_mp(x: Sequence[Any], s: Any, means: Sequence[Sequence[Any]],
+                 cov: Sequence[Sequence[Any]]) -> list:
+    r""":math:`\nabla\log p_s(x)` of the Gaussian mixture for one point in mpmath."""
+    import mpmath
+
+    (xv,) = _mp_rows([x])
+    mu = _mp_rows(means)
+    S = mpmath.matrix(_mp_rows(cov))
+    alpha, var = coefficients_mp(s)
+    d = len(xv)
+    A = alpha**2 * S + var * mpmath.eye(d)
+    Ainv = A**-1
+    projs, logits = [], []
+    for m in mu:
+        diff = mpmath.matrix([xj - alpha * mj for xj, mj in zip(xv, m, strict=True)])
+        proj = Ainv * diff
+        projs.append(proj)
+        logits.append(-mpmath.fsum(diff[j] * proj[j] for j in range(d)) / 2)
+    top = max(logits)
+    pi = [mpmath.exp(v - top) for v in logits]
+    total = mpmath.fsum(pi)
+    return [-mpmath.fsum(p * proj[j] for p, proj in zip(pi, projs, strict=True)) / total for j in range(d)]
