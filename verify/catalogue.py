@@ -200,21 +200,38 @@ for _c in (
           r"\mathbb E_{\hat P_t}\lVert\nabla\log\hat p_t-\nabla\log p_t\rVert^2", R,
           "symbolic decomposition + high-precision quadrature", planned=_ISSUE6),
     Claim("SEP-T43", "SEP", "Thm. 4.3", "Expected loss gap lower bound",
-          r"\mathbb E_{\mathcal D}[\mathrm{gap}_t]=\Omega(d\sigma_t^{-2}+\operatorname{tr}\Sigma)", R,
-          "Monte-Carlo over data sets; small-t asymptote", planned=_ISSUE6),
+          r"\mathbb E_{\mathcal D}[\mathrm{gap}_t]=\Omega(d\sigma_t^{-2}+\operatorname{tr}\Sigma)"
+          r"\ \text{for }t\in[t_0,t_1],\ \Delta_{\min}=\Theta(\sqrt d),\ \log n=O(d)", R,
+          "Monte Carlo E_D[gap] with 95 % t-intervals over data sets (d in {2, 8, 32}, n in {10, 100, "
+          "1000}, s in [1e-4, 3]); gap/asymptote = 1 within 2 % at the smallest s, the asymptote "
+          "sum_j (sigma^-2 - (alpha^2 lambda_j + sigma^2)^-1) derived in derivations.separation; the lower "
+          "envelope of gap sigma^2/d over sigma_s <= d^-1/2, log n <= d; the departure from the asymptote "
+          "against the nearest-neighbour spacing; the reverse Fisher divergence",
+          checker="verify.checks.separation_gap:check_sep_t43"),
     Claim("SEP-C1", "SEP", "Lemma C.1", "Hessian identity",
           r"\nabla^2\log p_t=-\sigma_t^{-2}I+\alpha_t^2\sigma_t^{-4}\operatorname{Cov}[X_0\mid X_t]",
           R, "symbolic", planned=_ISSUE6),
     Claim("SEP-LIP", "SEP", "§5", "Lipschitz blow-up of the empirical score",
-          r"\operatorname{Lip}(\nabla\log\hat p_t)=\Omega(\sigma_t^{-4}\min_{i\ne j}\lVert x_i-x_j\rVert^2)",
-          R, "symbolic + numeric", planned=_ISSUE6),
+          r"\operatorname{Lip}(\nabla\log\hat p_t)=\Omega(\sigma_t^{-4}\min_{i\ne j}\lVert x_i-x_j\rVert^2);"
+          r"\quad \lVert\nabla^2\log p_t\rVert_2=\frac1{\sigma_t^2+\alpha_t^2\lambda_{\min}(\Sigma)}"
+          r"\ \text{for }\mathcal N(\mu,\Sigma)\text{ data}", R,
+          "SymPy: the two-atom Hessian and its midpoint value (d = 1, 2), the Gaussian Hessian -A^-1 and "
+          "its spectrum; mpmath midpoint values; the closed-form Hessian against finite differences; "
+          "multi-start maxima over x with fitted exponent -4, the constant (>= 1/4, exactly 1/4 for two "
+          "atoms) between certified lower and upper bounds; the Gaussian value against finite differences",
+          checker="verify.checks.separation_lipschitz:check_sep_lip"),
     Claim("SEP-T51", "SEP", "Thm. 5.1", "Approximation separation (network sizes)",
           r"N_1=\tilde O(n\log^4\epsilon^{-1})\ \text{vs}\ "
           r"N_2=\tilde O(\epsilon^{-d/2\beta}\log^9\epsilon^{-1})",
-          R, "out-of-scope verdict with reason, plus the measurable proxy", planned=_ISSUE6),
+          R, "out of scope: an existence result for ReLU networks with unspecified constants and only "
+          "sufficient sizes (no matching lower bound in the main text); the measurable proxy reported: the "
+          "Lipschitz contrast of the empirical and the true score as n grows",
+          checker="verify.checks.separation_lipschitz:check_sep_t51"),
     Claim("SEP-PRUNE", "SEP", "Alg. 1", "Attention-head pruning reduces memorization",
           r"\text{memorization ratio }73.82\%\to68.58\%\ \text{(CIFAR-10 DiT)}", R,
-          "out-of-scope verdict with reason", planned=_ISSUE6),
+          "out of scope: needs the trained DiT and CIFAR-10; the same Lipschitz contrast reported as the "
+          "measurable proxy",
+          checker="verify.checks.separation_lipschitz:check_sep_prune"),
     # -- the toolkit's own -------------------------------------------------------------------------
     Claim("CONV-SNR", "MEMVERIFY", "MATH.md §3", "One oracle flow for all schedules, up to t -> alpha/sigma",
           r"\frac{d}{dt}\frac{Z_t}{\sigma}=m(Z_t,t)\frac{d}{dt}\frac{\alpha}{\sigma},\qquad "

@@ -177,9 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     docs.set_defaults(func=cmd_docs)
     from .falsify.command import add_falsify_parser
     from .gmm.command import add_gmm_parser
+    from .separation.command import add_separation_parser
 
     add_falsify_parser(sub)
     add_gmm_parser(sub)
+    add_separation_parser(sub)
     return p
 
 
@@ -540,6 +542,7 @@ def _is_user_error(exc: BaseException) -> bool:
     for module, name in (("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
                          ("verify.registry", "UnknownClaimPattern"),
                          ("verify.engine.endpoint", "EngineError"), ("verify.gmm.data", "GMMError"),
+                         ("verify.separation.scores", "SeparationError"),
                          ("verify.sampling.coefficients", "SamplerError")):
         if module in sys.modules:
             kinds.append(getattr(sys.modules[module], name))

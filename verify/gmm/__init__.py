@@ -15,5 +15,6 @@ from .criterion import memorization_ratio, memorized
 from .data import GMMData, GMMError, GMMSetting, generate, paper_grid, process
 from .denoisers import MixtureDenoiser, denoise, generalizing, memorizing, partially_memorizing, to_epsilon
 
-__all__ = ["memorization_ratio", "memorized", "GMMData", "GMMError", "GMMSetting", "generate", "paper_grid", "process", "MixtureDenoiser",
-           "denoise", "generalizing", "memorizing", "partially_memorizing", "to_epsilon"]
+__all__ = ["memorization_ratio", "memorized", "GMMData", "GMMError", "GMMSetting", "generate", "paper_grid",
+           "process", "MixtureDenoiser", "denoise", "generalizing", "memorizing", "partially_memorizing",
+           "to_epsilon"]
