@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .registry import Claim, register
 
-_ISSUE6 = "statistical separation (issue 6)"
 R = "reconstructed"
 
 for _c in (
@@ -196,9 +195,16 @@ for _c in (
           checker="verify.checks.edge_pt:check_edge_pt"),
     # -- Ye, Zhu, Tao, Chen ---------------------------------------------------------------------
     Claim("SEP-P41", "SEP", "Prop. 4.1", "DSM loss gap equals a Fisher divergence",
-          r"\mathcal L_t(\nabla\log p_t)-\mathcal L_t(\nabla\log\hat p_t)="
-          r"\mathbb E_{\hat P_t}\lVert\nabla\log\hat p_t-\nabla\log p_t\rVert^2", R,
-          "symbolic decomposition + high-precision quadrature", planned=_ISSUE6),
+          r"\frac1n\sum_i\ell_s(x_i,f)=\mathbb E_{\hat P_s}\lVert f-\nabla\log\hat p_s\rVert^2"
+          r"+\frac d{\sigma_s^2}-J(\hat P_s)\ \forall f;\quad "
+          r"\mathrm{Loss\text{-}Gap}_s=\mathbb E_{\hat P_s}"
+          r"\lVert\nabla\log\hat p_s-\nabla\log p_s\rVert^2", R,
+          "SymPy derives E[-(X - alpha x_I)/sigma^2 | X] = grad log p_hat from the softmax posterior "
+          "(n = 2, 3) and the pointwise decomposition, exact residual 0, cross-checked at rational points; "
+          "adaptive Gauss-Legendre quadrature at 30 digits with breakpoints where the softmax switches, on "
+          "a 1-D two-component mixture with a random exact training set (n = 6), s in {1e-4, ..., 3}: "
+          "gap - Fisher and both decompositions relative to the loss scale, quadrature error included",
+          checker="verify.checks.separation_identities:check_sep_p41"),
     Claim("SEP-T43", "SEP", "Thm. 4.3", "Expected loss gap lower bound",
           r"\mathbb E_{\mathcal D}[\mathrm{gap}_t]=\Omega(d\sigma_t^{-2}+\operatorname{tr}\Sigma)"
           r"\ \text{for }t\in[t_0,t_1],\ \Delta_{\min}=\Theta(\sqrt d),\ \log n=O(d)", R,
@@ -209,8 +215,13 @@ for _c in (
           "against the nearest-neighbour spacing; the reverse Fisher divergence",
           checker="verify.checks.separation_gap:check_sep_t43"),
     Claim("SEP-C1", "SEP", "Lemma C.1", "Hessian identity",
-          r"\nabla^2\log p_t=-\sigma_t^{-2}I+\alpha_t^2\sigma_t^{-4}\operatorname{Cov}[X_0\mid X_t]",
-          R, "symbolic", planned=_ISSUE6),
+          r"\nabla^2\log p_t=-\sigma_t^{-2}I+\alpha_t^2\sigma_t^{-4}\operatorname{Cov}[X_0\mid X_t]"
+          r"\ \text{(empirical and Gaussian-mixture laws)}", R,
+          "sympy.hessian of log p against the posterior covariance: the empirical law (softmax posterior; "
+          "n = 2, 3 in d = 1, n = 2 in d = 2) and K = 2 mixtures with symbolic means and covariance (d = 1, "
+          "2; posterior by Gaussian conditioning per component); residual numerators expand to 0; random "
+          "rational points at 40 digits",
+          checker="verify.checks.separation_identities:check_sep_c1"),
     Claim("SEP-LIP", "SEP", "§5", "Lipschitz blow-up of the empirical score",
           r"\operatorname{Lip}(\nabla\log\hat p_t)=\Omega(\sigma_t^{-4}\min_{i\ne j}\lVert x_i-x_j\rVert^2);"
           r"\quad \lVert\nabla^2\log p_t\rVert_2=\frac1{\sigma_t^2+\alpha_t^2\lambda_{\min}(\Sigma)}"

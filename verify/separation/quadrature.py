@@ -1,0 +1,297 @@
+r"""High-precision quadrature of the DSM losses and the Fisher divergence of SEP-P41 (Ye convention).
+
+With :math:`X=\alpha x_i+\sigma z`, :math:`z\sim\mathcal N(0,I_d)`:
+:math:`\ell_s(x_i,f)=\mathbb E_z\lVert -z/\sigma-f(X)\rVert^2` and
+:math:`\mathrm{Fisher}(\hat P_s,P_s)=\frac1n\sum_i\mathbb E_z
+\lVert\nabla\log\hat p_s(X)-\nabla\log p_s(X)\rVert^2`.
+The integrals are taken by vector-valued adaptive Gauss–Legendre (one pass gives
+:math:`\ell(\nabla\log\hat p)`, :math:`\ell(\nabla\log p)`, Fisher, :math:`J` and
+:math:`\mathbb E\lVert z/\sigma\rVert^2`) on :math:`|z_j|\le Z_c=\sqrt{2(\text{digits}+5)\ln10}+1`,
+split at the
+**breakpoints** where the softmax switches: the bisectors between :math:`\alpha x_j`, :math:`\alpha x_k`
+and the mixture boundaries :math:`(x-\alpha\bar m_{kl})^\top A^{-1}(m_k-m_l)=0`. In 2-D the rule is
+iterated (inner breakpoints where the boundary lines cross the current :math:`z_1`, outer ones at their
+intersections). The error estimate is the sum over intervals of the difference of two GL degrees.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import mpmath
+from mpmath.calculus.quadrature import GaussLegendre
+
+from .scores import SeparationError
+
+__all__ = ["GapQuadrature", "gap_quadrature", "plain_quad_gap", "random_training_set", "S_GRID"]
+
+S_GRID: tuple[Fraction, ...] = (Fraction(1, 10**4), Fraction(1, 10**3), Fraction(1, 100), Fraction(1, 10),
+                                Fraction(1, 2), Fraction(3))
+NAMES = ("loss_empirical", "loss_true", "fisher", "J", "noise")
+
+
+@lru_cache(maxsize=16)
+def _nodes(degree: int, prec: int) -> tuple[tuple[mpmath.mpf, mpmath.mpf], ...]:
+    with mpmath.workprec(prec):
+        return tuple(GaussLegendre(mpmath.mp).calc_nodes(degree, prec))
+
+
+def _gl(f, a, b, degree: int, prec: int) -> list:
+    half, mid = (b - a) / 2, (b + a) / 2
+    acc = None
+    for x, w in _nodes(degree, prec):
+        v = f(mid + half * x)
+        acc = [w * c for c in v] if acc is None else [s + w * c for s, c in zip(acc, v, strict=True)]
+    return [half * s for s in acc]
+
+
+def adaptive_gl(f, points: list, tol, degree: int = 4, depth: int = 30,
+                compare: int | None = None) -> tuple[list, Any]:
+    r"""Vector-valued :math:`\int f` over consecutive ``points`` (breakpoints included) by Gauss–Legendre
+    of degree ``degree`` vs ``degree + 1`` (:math:`3\cdot2^{k-1}` nodes), bisecting where they differ by
+    more than ``tol`` times the interval's share (only the first ``compare`` components, if given);
+    returns (values, error estimate)."""
+    prec = mpmath.mp.prec
+    total_len = points[-1] - points[0]
+    total: list | None = None
+    err = mpmath.mpf(0)
+    stack = [(points[k], points[k + 1], 0) for k in range(len(points) - 1) if points[k + 1] > points[k]]
+    while stack:
+        a, b, lvl = stack.pop()
+        lo = _gl(f, a, b, degree, prec)
+        hi = _gl(f, a, b, degree + 1, prec)
+        diff = max(abs(x - y) for x, y in zip(lo[:compare], hi[:compare], strict=True))
+        if diff > tol * (b - a) / total_len and lvl < depth:
+            m = (a + b) / 2
+            stack += [(a, m, lvl + 1), (m, b, lvl + 1)]
+            continue
+        err += diff
+        total = hi if total is None else [s + v for s, v in zip(total, hi, strict=True)]
+    assert total is not None
+    return total, err
+
+
+def _mp(v: Any) -> mpmath.mpf:
+    if isinstance(v, float):
+        raise TypeError("a Python float reached high-precision code; pass Fractions or mpf")
+    if isinstance(v, Fraction):
+        return mpmath.mpf(v.numerator) / v.denominator
+    return mpmath.mpf(v)
+
+
+@dataclass(frozen=True)
+class GapQuadrature:
+    r"""Averages over the training set (each a :math:`\frac1n\sum_i\mathbb E_z`), at ``digits``."""
+
+    s: Fraction
+    d: int
+    digits: int
+    values: dict[str, mpmath.mpf]
+    error: mpmath.mpf  # quadrature error estimate (max over the five integrals, summed over i)
+    evaluations: int = 0
+    residuals: dict[str, mpmath.mpf] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> mpmath.mpf:
+        return self.values["loss_true"] - self.values["loss_empirical"]
+
+    @property
+    def scale(self) -> mpmath.mpf:
+        return max(mpmath.mpf(1), abs(self.values["loss_true"]), abs(self.values["noise"]))
+
+    def worst_relative(self) -> mpmath.mpf:
+        """Largest residual (and the quadrature error) relative to the loss scale."""
+        return max([abs(r) for r in self.residuals.values()] + [self.error]) / self.scale
+
+
+class _Problem:
+    """Training set, mixture and coefficients at one s, all mpf."""
+
+    def __init__(self, data, means, cov, s: Fraction) -> None:
+        self.X = [[_mp(v) for v in row] for row in data]
+        self.M = [[_mp(v) for v in row] for row in means]
+        d = len(self.X[0])
+        if any(len(r) != d for r in self.X + self.M) or len(cov) != d or any(len(r) != d for r in cov):
+            raise SeparationError("data, means and covariance must share the dimension d (1 or 2)")
+        if d not in (1, 2):
+            raise SeparationError(f"quadrature supports d = 1 or 2, got d = {d}")
+        if not (isinstance(s, Fraction) and s > 0):
+            raise SeparationError("s must be a positive Fraction")
+        self.d = d
+        sv = _mp(s)
+        self.alpha = mpmath.exp(-sv / 2)
+        self.var = -mpmath.expm1(-sv)
+        self.sigma = mpmath.sqrt(self.var)
+        S = mpmath.matrix([[_mp(v) for v in row] for row in cov])
+        A = self.alpha**2 * S + self.var * mpmath.eye(d)
+        if mpmath.det(S) <= 0 or S[0, 0] <= 0:
+            raise SeparationError("covariance must be positive definite")
+        Ai = A**-1
+        self.Ainv = [[Ai[r, c] for c in range(d)] for r in range(d)]
+        self.norm = 1 / mpmath.sqrt(2 * mpmath.pi) ** d
+
+    def integrand(self, i: int):
+        a, var, sig, d = self.alpha, self.var, self.sigma, self.d
+        base = [a * v for v in self.X[i]]
+        aX = [[a * v for v in row] for row in self.X]
+        aM = [[a * v for v in row] for row in self.M]
+        Ai = self.Ainv
+
+        def f(z: list) -> list:
+            x = [b + sig * zj for b, zj in zip(base, z, strict=True)]
+            diffs = [[xj - c[j] for j, xj in enumerate(x)] for c in aX]
+            lg = [-mpmath.fsum(t * t for t in df) / (2 * var) for df in diffs]
+            top = max(lg)
+            w = [mpmath.exp(v - top) for v in lg]
+            tw = mpmath.fsum(w)
+            g = [-mpmath.fsum(wk * df[j] for wk, df in zip(w, diffs, strict=True)) / (tw * var)
+                 for j in range(d)]
+            projs, lq = [], []
+            for c in aM:
+                df = [xj - c[j] for j, xj in enumerate(x)]
+                pr = [mpmath.fsum(Ai[r][k] * df[k] for k in range(d)) for r in range(d)]
+                projs.append(pr)
+                lq.append(-mpmath.fsum(p * q for p, q in zip(pr, df, strict=True)) / 2)
+            top = max(lq)
+            pi = [mpmath.exp(v - top) for v in lq]
+            tp = mpmath.fsum(pi)
+            q = [-mpmath.fsum(pk * pr[j] for pk, pr in zip(pi, projs, strict=True)) / tp for j in range(d)]
+            t = [-zj / sig for zj in z]
+            phi = self.norm * mpmath.exp(-mpmath.fsum(zj * zj for zj in z) / 2)
+            sq = lambda u, v: mpmath.fsum((p - r) ** 2 for p, r in zip(u, v, strict=True))  # noqa: E731
+            return [phi * sq(t, g), phi * sq(t, q), phi * sq(g, q), phi * mpmath.fsum(c * c for c in g),
+                    phi * mpmath.fsum(c * c for c in t)]
+
+        return f
+
+    def lines(self, i: int) -> list[tuple[list, mpmath.mpf]]:
+        r"""Switching boundaries in z for atom i as :math:`n^\top z=c`."""
+        a, sig, d = self.alpha, self.sigma, self.d
+        out = []
+        base = [a * v for v in self.X[i]]
+        pairs = [(self.X, None), (self.M, self.Ainv)]
+        for pts, metric in pairs:
+            for j in range(len(pts)):
+                for k in range(j + 1, len(pts)):
+                    delta = [pts[j][r] - pts[k][r] for r in range(d)]
+                    if metric is not None:
+                        delta = [mpmath.fsum(metric[r][c] * delta[c] for c in range(d)) for r in range(d)]
+                    mid = [a * (pts[j][r] + pts[k][r]) / 2 for r in range(d)]
+                    # (base + sig z - mid) . delta = 0
+                    nvec = [sig * dr for dr in delta]
+                    c = mpmath.fsum(dr * (m - b) for dr, m, b in zip(delta, mid, base, strict=True))
+                    if max(abs(v) for v in nvec) > 0:
+                        out.append((nvec, c))
+        return out
+
+
+def _cut(digits: int) -> mpmath.mpf:
+    return mpmath.sqrt(2 * (digits + 5) * mpmath.log(10)) + 1
+
+
+def _breaks(lo, hi, cands) -> list:
+    inner = sorted({c for c in cands if lo < c < hi})
+    return [lo, *inner, hi]
+
+
+def gap_quadrature(data: list[list[Fraction]], means: list[list[Fraction]], cov: list[list[Fraction]],
+                   s: Fraction, digits: int = 30, degree: int = 4) -> GapQuadrature:
+    r"""The five averaged integrals at ``s`` and the SEP-P41 residuals
+    :math:`\text{gap}-\text{Fisher}`, :math:`L(\nabla\log p)-(\text{Fisher}+d/\sigma^2-J)`,
+    :math:`L(\nabla\log\hat p)-(d/\sigma^2-J)`, :math:`\mathbb E\lVert z/\sigma\rVert^2-d/\sigma^2`."""
+    if digits < 15:
+        raise SeparationError("digits must be >= 15")
+    with mpmath.workdps(digits + 15):
+        P = _Problem(data, means, cov, s)
+        zc = _cut(digits)
+        tol = mpmath.mpf(10) ** (-(digits + 3)) / P.var
+        acc = [mpmath.mpf(0)] * 5
+        err = mpmath.mpf(0)
+        count = [0]
+        for i in range(len(P.X)):
+            f0 = P.integrand(i)
+
+            def f(z, f0=f0):
+                count[0] += 1
+                return f0(z)
+
+            lines = P.lines(i)
+            if P.d == 1:
+                pts = _breaks(-zc, zc, [c / nv[0] for nv, c in lines])
+                vals, e = adaptive_gl(lambda z, f=f: f([z]), pts, tol, degree)
+            else:
+                def inner(z1, f=f, lines=lines):
+                    cands = [(c - nv[0] * z1) / nv[1] for nv, c in lines if nv[1] != 0]
+                    v, e_in = adaptive_gl(lambda z2: f([z1, z2]), _breaks(-zc, zc, cands), tol / zc, degree)
+                    return [*v, e_in]
+
+                outer_c = [c / nv[0] for nv, c in lines if nv[1] == 0]
+                for (n1, c1), (n2, c2) in ((lines[p], lines[q]) for p in range(len(lines))
+                                           for q in range(p + 1, len(lines))):
+                    det = n1[0] * n2[1] - n1[1] * n2[0]
+                    if det != 0:
+                        outer_c.append((c1 * n2[1] - c2 * n1[1]) / det)
+                out, e = adaptive_gl(inner, _breaks(-zc, zc, outer_c), tol, degree, compare=5)
+                vals, e = out[:5], e + out[5]
+            acc = [x + v for x, v in zip(acc, vals, strict=True)]
+            err += e
+        n = len(P.X)
+        values = dict(zip(NAMES, [v / n for v in acc], strict=True))
+        dv = P.d / P.var
+        res = {
+            "gap - Fisher": values["loss_true"] - values["loss_empirical"] - values["fisher"],
+            "L(true) - (Fisher + d/sigma^2 - J)": values["loss_true"] - (values["fisher"] + dv - values["J"]),
+            "L(empirical) - (d/sigma^2 - J)": values["loss_empirical"] - (dv - values["J"]),
+            "E|z/sigma|^2 - d/sigma^2": values["noise"] - dv,
+        }
+    return GapQuadrature(s, P.d, digits, values, err / n, count[0], res)
+
+
+def plain_quad_gap(data, means, cov, s: Fraction, digits: int = 30) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """Baseline (1-D): mpmath's plain ``quad`` on the real line, no breakpoints, one call per integral
+    and atom; returns (gap, Fisher)."""
+    with mpmath.workdps(digits + 15):
+        P = _Problem(data, means, cov, s)
+        if P.d != 1:
+            raise SeparationError("the plain baseline is 1-D only")
+        gap = fis = mpmath.mpf(0)
+        for i in range(len(P.X)):
+            f = P.integrand(i)
+            le = mpmath.quad(lambda z, f=f: f([z])[0], [-mpmath.inf, mpmath.inf])
+            lt = mpmath.quad(lambda z, f=f: f([z])[1], [-mpmath.inf, mpmath.inf])
+            fi = mpmath.quad(lambda z, f=f: f([z])[2], [-mpmath.inf, mpmath.inf])
+            gap += lt - le
+            fis += fi
+        n = len(P.X)
+        return gap / n, fis / n
+
+
+def random_training_set(n: int, d: int, seed: int, k: int = 2) -> tuple[list, list, list]:
+    r"""Exact rational instance: K = ``k`` means, covariance, and n samples of the mixture
+    (samples drawn with Box–Muller in mpmath from a seeded generator, rounded to :math:`2^{-20}`)."""
+    rng = random.Random(seed)
+    means = [[Fraction(rng.randint(-1024, 1024), 512) for _ in range(d)] for _ in range(k)]
+    if d == 1:
+        cov = [[Fraction(rng.randint(64, 512), 512)]]
+    else:
+        a, b, c = Fraction(rng.randint(256, 512), 512), Fraction(rng.randint(256, 512), 512), \
+            Fraction(rng.randint(-96, 96), 512)
+        cov = [[a, c], [c, b]]
+    with mpmath.workdps(30):
+        L = mpmath.cholesky(mpmath.matrix([[_mp(v) for v in row] for row in cov]))
+        data = []
+        for _ in range(n):
+            m = means[rng.randrange(k)]
+            u = [mpmath.mpf(rng.getrandbits(53) + 1) / 2**53 for _ in range(2 * d)]
+            g = [mpmath.sqrt(-2 * mpmath.log(u[2 * j])) * mpmath.cos(2 * mpmath.pi * u[2 * j + 1])
+                 for j in range(d)]
+            row = []
+            for r in range(d):
+                val = _mp(m[r]) + mpmath.fsum(L[r, c] * g[c] for c in range(d))
+                row.append(Fraction(int(mpmath.nint(val * 2**20)), 2**20))
+            data.append(row)
+    return data, means, cov
