@@ -12,9 +12,17 @@ import pytest
 from verify.cli import main
 from verify.registry import select
 
-#: a registered claim whose checks have not been implemented yet (None once all are)
-PENDING = next((c.id for c in select(None) if c.checker is None), None)
-needs_pending = pytest.mark.skipif(PENDING is None, reason="every claim has a checker")
+#: a claim registered for the test only, whose checks are "not yet implemented"
+PENDING = "TEST-PENDING"
+
+
+@pytest.fixture
+def pending_claim(monkeypatch):
+    from verify.registry import CLAIMS, Claim
+
+    select(None)  # load the catalogue first
+    monkeypatch.setitem(CLAIMS, PENDING, Claim(PENDING, "MEMVERIFY", "-", "A claim without a checker",
+                                               r"x=x", "reconstructed", "none", planned="a later issue"))
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -78,8 +86,7 @@ def test_help_documents_every_command():
         assert option in run_help
 
 
-@needs_pending
-def test_run_writes_a_complete_report(tmp_path, capsys):
+def test_run_writes_a_complete_report(tmp_path, capsys, pending_claim):
     out = tmp_path / "rep"
     code = main(["run", "--claims", f"LLY25-P2,{PENDING}", "--quick", "--out", str(out),
                  "--schedules", "linear"])

@@ -44,8 +44,11 @@ def test_registry_entries_are_complete():
 
 
 def test_unimplemented_claims_are_inconclusive_never_verified():
+    from verify.registry import Claim
+
     pending = [c for c in select(None) if c.checker is None]
-    assert pending
+    pending.append(Claim("TEST-PENDING", "MEMVERIFY", "-", "no checker", r"x=x", "reconstructed", "none",
+                         planned="a later issue"))
     for c in pending:
         result = c.run(RunContext())
         assert result.status is Verdict.INCONCLUSIVE
