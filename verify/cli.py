@@ -13,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from .arguments import positive_int as _positive
+from .arguments import seed as _seed
+
 __all__ = ["main", "build_parser", "UsageError", "DIGITS_RANGE"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE = 0, 1, 2, 3
@@ -37,29 +40,6 @@ def _digits(text: str) -> int:
     lo, hi = DIGITS_RANGE
     if not lo <= value <= hi:
         raise argparse.ArgumentTypeError(f"--digits must be between {lo} and {hi}, got {value}")
-    return value
-
-
-def _positive(option: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {value}")
-        return value
-
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be non-negative, got {value}")
     return value
 
 

@@ -43,6 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..arguments import positive_float, positive_int, seed
 from .data import PAPER_SCHEDULE, GMMData, GMMError, GMMSetting, generate, paper_grid, process
 from .losses import Estimate, LossTable, standard_denoisers, t_quantile, training_losses
 
@@ -304,54 +305,18 @@ def _float_weights(weighting: str, table: LossTable) -> np.ndarray:
 
 # -- command line ----------------------------------------------------------------------------------------
 
-def _positive_int(option: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {value}")
-        return value
-
-    return parse
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be non-negative, got {value}")
-    return value
-
-
-def _positive_float(option: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive number, got {text!r}") from None
-        if not (math.isfinite(value) and value > 0):
-            raise argparse.ArgumentTypeError(f"{option} must be a positive number, got {text}")
-        return value
-
-    return parse
-
-
 def _setting_arguments(p: argparse.ArgumentParser, draws: int) -> None:
-    p.add_argument("--d", type=_positive_int("--d"), default=50, help="dimension (default: 50)")
-    p.add_argument("--K", type=_positive_int("--K"), default=12, help="number of components (default: 12)")
-    p.add_argument("--N", type=_positive_int("--N"), default=200, help="training-set size (default: 200)")
-    p.add_argument("--var", type=_positive_float("--var"), default=1.0,
+    p.add_argument("--d", type=positive_int("--d"), default=50, help="dimension (default: 50)")
+    p.add_argument("--K", type=positive_int("--K"), default=12, help="number of components (default: 12)")
+    p.add_argument("--N", type=positive_int("--N"), default=200, help="training-set size (default: 200)")
+    p.add_argument("--var", type=positive_float("--var"), default=1.0,
                    help="component variance sigma_star^2 (default: 1)")
-    p.add_argument("--seed", type=_nonnegative_int, default=0, help="data and noise seed (default: 0)")
+    p.add_argument("--seed", type=seed, default=0, help="data and noise seed (default: 0)")
     p.add_argument("--schedule", default=PAPER_SCHEDULE, metavar="S",
                    help=f"registry schedule (default: {PAPER_SCHEDULE}); times: the paper's 26-point grid")
-    p.add_argument("--draws", type=_positive_int("--draws"), default=draws,
+    p.add_argument("--draws", type=positive_int("--draws"), default=draws,
                    help=f"noise batches per time (one draw per training point each; default: {draws})")
-    p.add_argument("--M", type=_positive_int("--M"), nargs="+", default=None, metavar="M",
+    p.add_argument("--M", type=positive_int("--M"), nargs="+", default=None, metavar="M",
                    help="partial-memorization sizes (default: " +
                         ", ".join(f"{f:g}" for f in DEFAULT_FRACTIONS) + " times N)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

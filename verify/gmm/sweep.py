@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import int_list, positive_int
 from .data import GMMError, GMMSetting, generate
 from .sampling import DEFAULT_SAMPLES, ddim, memorized
 from .training import TrainingConfig, train
@@ -370,33 +371,6 @@ def _cell_line(c: CellResult) -> str:
 
 # -- command line ---------------------------------------------------------------------------------------
 
-def _int_list(option: str):
-    def parse(text: str) -> tuple[int, ...]:
-        try:
-            values = tuple(int(v) for v in text.split(",") if v.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{option} must be comma-separated integers, got {text!r}") from None
-        if not values or any(v < 1 for v in values):
-            raise argparse.ArgumentTypeError(f"{option} must be positive integers, got {text!r}")
-        return values
-
-    return parse
-
-
-def _positive_int(option: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{option} must be a positive integer, got {value}")
-        return value
-
-    return parse
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``memverify gmm sweep``."""
     p.description = ("Train M-component GMM denoisers (full-batch Adam, epsilon-prediction, compressed "
@@ -406,18 +380,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grid", choices=tuple(GRIDS), default="reduced",
                    help="reduced: d in {30,60}, K in {3,12}, N in {50,100} (8 cells, default); paper: the "
                         "authors' 64 cells (opt-in; use --workers)")
-    p.add_argument("--d", type=_int_list("--d"), default=None, metavar="D1,D2", help="override the grid's d")
-    p.add_argument("--K", type=_int_list("--K"), default=None, metavar="K1,K2", help="override the grid's K")
-    p.add_argument("--N", type=_int_list("--N"), default=None, metavar="N1,N2", help="override the grid's N")
+    p.add_argument("--d", type=int_list("--d"), default=None, metavar="D1,D2", help="override the grid's d")
+    p.add_argument("--K", type=int_list("--K"), default=None, metavar="K1,K2", help="override the grid's K")
+    p.add_argument("--N", type=int_list("--N"), default=None, metavar="N1,N2", help="override the grid's N")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="data seed of every cell (default: 0)")
-    p.add_argument("--steps", type=_positive_int("--steps"), default=SWEEP_STEPS, metavar="S",
+    p.add_argument("--steps", type=positive_int("--steps"), default=SWEEP_STEPS, metavar="S",
                    help=f"training steps per model, compressed schedule (default: {SWEEP_STEPS})")
-    p.add_argument("--draws", type=_positive_int("--draws"), default=TrainingConfig.compressed().draws,
+    p.add_argument("--draws", type=positive_int("--draws"), default=TrainingConfig.compressed().draws,
                    metavar="R", help="noise draws per training point and step (default: 8; the authors: 100)")
-    p.add_argument("--samples", type=_positive_int("--samples"), default=DEFAULT_SAMPLES, metavar="S",
+    p.add_argument("--samples", type=positive_int("--samples"), default=DEFAULT_SAMPLES, metavar="S",
                    help=f"DDIM samples per model (default: {DEFAULT_SAMPLES})")
     p.add_argument("--no-refine", action="store_true", help="first pass only (M = N/10 .. N)")
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1, metavar="W",
+    p.add_argument("--workers", type=positive_int("--workers"), default=1, metavar="W",
                    help="processes over cells (default: 1)")
     p.add_argument("--out", metavar="DIR", default="memverify-gmm-sweep",
                    help="results directory (default: memverify-gmm-sweep); reruns reuse finished models")

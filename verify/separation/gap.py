@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import int_list
 from .scores import MixtureLaw, SeparationError, coefficients, empirical_score, gmm_score
 
 __all__ = ["DEPARTURE", "GapCell", "mixture_law", "loss_gap", "reverse_fisher", "asymptote",
@@ -241,20 +242,6 @@ def s_grid(spec: str) -> list[float]:
     return sorted(values)
 
 
-def _int_list(name: str):
-    def parse(text: str) -> list[int]:
-        try:
-            values = [int(v) for v in text.split(",")]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected a comma list of integers, "
-                                             f"got '{text}'") from None
-        if not values or min(values) < 1:
-            raise argparse.ArgumentTypeError(f"{name}: values must be positive")
-        return values
-
-    return parse
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``memverify separation gap``."""
     p.description = ("Monte Carlo E_D[Loss-Gap_s] (= Fisher(P^_s, P_s), SEP-P41) for training sets "
@@ -265,7 +252,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      "(covariance I); without --means only the empirical quantities are reported.")
     p.add_argument("--d", type=int, default=2, metavar="D", help="dimension (default: 2)")
     p.add_argument("--K", type=int, default=4, metavar="K", help="mixture components (default: 4)")
-    p.add_argument("--n", type=_int_list("--n"), default=[10, 100, 1000], metavar="N1,N2",
+    p.add_argument("--n", type=int_list("--n"), default=[10, 100, 1000], metavar="N1,N2",
                    help="training-set sizes (default: 10,100,1000)")
     p.add_argument("--s", default="1e-4:3:13", metavar="A:B:M|S1,S2",
                    help="times (Ye convention): M log-spaced from A to B, or a list (default: 1e-4:3:13)")

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import float_list, int_list
 from .scores import SeparationError, coefficients, coefficients_mp, empirical_score
 
 __all__ = ["hessian_empirical", "hessian_empirical_mp", "fd_hessian_error", "midpoint_symbolic",
@@ -348,40 +349,12 @@ def contrast_table(ns: Sequence[int] = (10, 100, 1000), ss: Sequence[float] = (1
 # Command line
 # ---------------------------------------------------------------------------------------------
 
-def _float_list(name: str):
-    def parse(text: str) -> list[float]:
-        try:
-            vals = [float(v) for v in text.split(",") if v.strip()]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected numbers separated by commas, got '{text}'") \
-                from None
-        if not vals or any(not np.isfinite(v) or v <= 0 for v in vals):
-            raise argparse.ArgumentTypeError(f"{name}: every value must be a positive finite number")
-        return vals
-
-    return parse
-
-
-def _int_list(name: str):
-    def parse(text: str) -> list[int]:
-        try:
-            vals = [int(v) for v in text.split(",") if v.strip()]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected integers separated by commas, got '{text}'") \
-                from None
-        if not vals or min(vals) < 2:
-            raise argparse.ArgumentTypeError(f"{name}: every value must be an integer >= 2")
-        return vals
-
-    return parse
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``memverify separation lipschitz``."""
     p.add_argument("--d", type=int, default=2, metavar="D", help="dimension of generated data (default: 2)")
-    p.add_argument("--n", type=_int_list("--n"), default=[10, 100, 1000], metavar="N1,N2",
+    p.add_argument("--n", type=int_list("--n", minimum=2), default=[10, 100, 1000], metavar="N1,N2",
                    help="sample sizes of generated data (default: 10,100,1000)")
-    p.add_argument("--s", type=_float_list("--s"), default=[1e-3, 1e-2, 1e-1, 1.0], metavar="S1,S2",
+    p.add_argument("--s", type=float_list("--s"), default=[1e-3, 1e-2, 1e-1, 1.0], metavar="S1,S2",
                    help="noise levels s (Ye: sigma_s^2 = 1 - exp(-s); default: 0.001,0.01,0.1,1)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="data seed (default: 0)")
     p.add_argument("--data", metavar="FILE", default=None,
