@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-__all__ = ["positive_int", "seed", "positive_float", "int_list", "float_list"]
+__all__ = ["positive_int", "seed", "positive_float", "int_list", "float_list", "add_group"]
 
 
 def positive_int(option: str, minimum: int = 1) -> Callable[[str], int]:
@@ -81,3 +82,20 @@ def float_list(option: str) -> Callable[[str], list[float]]:
         return values
 
     return parse
+
+
+def add_group(subparsers: Any, name: str, help_text: str, description: str,
+              children: Sequence[tuple[str, str, Callable[[argparse.ArgumentParser], None],
+                                       Callable[[argparse.Namespace], int]]]) -> argparse.ArgumentParser:
+    """A subcommand with its own subcommands: each child is (name, help, add_arguments, handler)."""
+    from .cli import _Parser
+
+    p = subparsers.add_parser(name, help=help_text, description=description)
+    sub = p.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    sub.required = True
+    for child_name, child_help, add_arguments, handler in children:
+        child = sub.add_parser(child_name, help=child_help,
+                               description=child_help[0].upper() + child_help[1:] + ".")
+        add_arguments(child)
+        child.set_defaults(func=handler)
+    return p

@@ -15,21 +15,15 @@ __all__ = ["add_separation_parser"]
 
 def add_separation_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``separation`` with its subcommands to ``subparsers`` (from ``add_subparsers``)."""
-    from ..cli import _Parser
+    from ..arguments import add_group
     from . import gap, lipschitz
 
-    p = subparsers.add_parser(
-        "separation", help="DSM loss gap and score Lipschitz constants (Ye, Zhu, Tao, Chen)",
-        description="The empirical-vs-true DSM loss gap (a Fisher divergence) over noise levels, and the "
-                    "Lipschitz constants of the empirical and the true score (arXiv 2511.03202), in "
-                    "their OU convention alpha_s = exp(-s/2), sigma_s^2 = 1 - exp(-s).")
-    sub = p.add_subparsers(dest="separation_command", metavar="SUBCOMMAND", parser_class=_Parser)
-    sub.required = True
-    for name, help_text, module in (
-            ("gap", "Monte-Carlo loss gap E_D[gap_s] with confidence intervals, the small-s asymptote and "
-                    "the departure point", gap),
-            ("lipschitz", "Lipschitz constant of the empirical score against the Gaussian one", lipschitz)):
-        child = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
-        module.add_arguments(child)
-        child.set_defaults(func=module.command)
-    return p
+    return add_group(
+        subparsers, "separation", "DSM loss gap and score Lipschitz constants (Ye, Zhu, Tao, Chen)",
+        "The empirical-vs-true DSM loss gap (a Fisher divergence) over noise levels, and the Lipschitz "
+        "constants of the empirical and the true score (arXiv 2511.03202), in their OU convention "
+        "alpha_s = exp(-s/2), sigma_s^2 = 1 - exp(-s).",
+        [("gap", "Monte-Carlo loss gap E_D[gap_s] with confidence intervals, the small-s asymptote and "
+                 "the departure point", gap.add_arguments, gap.command),
+         ("lipschitz", "Lipschitz constant of the empirical score against the Gaussian one",
+          lipschitz.add_arguments, lipschitz.command)])
