@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from derivations import separation as S
-from verify.separation.quadrature import adaptive_gl, gap_quadrature, random_training_set
+from verify.separation.quadrature import adaptive_gl, gap_quadrature, gap_quadrature_2d, random_training_set
 from verify.separation.scores import SeparationError
 
 
@@ -82,6 +82,39 @@ def test_small_s_gap_approaches_asymptote():
         assert abs(q.gap - exact) / q.scale < mpmath.mpf(10) ** -25
         asym = S.small_s_asymptote(s, [Fraction(1, 2)])
         assert abs(q.gap / asym - 1) < mpmath.mpf(10) ** -3
+
+
+LOW_2D = ((12, 24), (16, 32))  # small rules: 20-digit runs in well under a second
+
+
+@pytest.mark.parametrize("s", [Fraction(1, 10), Fraction(3)])
+def test_loss_gap_equals_fisher_by_quadrature_2d(s):
+    data, means, cov = random_training_set(2, 2, 0)
+    q = gap_quadrature_2d(data, means, cov, s, digits=20, orders=LOW_2D)
+    assert q.d == 2 and q.gap > 0
+    assert q.worst_relative() < mpmath.mpf(10) ** -14
+    with mpmath.workdps(35):
+        assert abs(q.gap - q.values["fisher"] * (1 + mpmath.mpf(10) ** -10)) / q.scale > mpmath.mpf(10) ** -14
+
+
+def test_2d_quadrature_exact_case_and_orders_matter():
+    # one atom at the origin, both components at the origin (no switching line), cov = diag(1/2, 1/4):
+    # gap = sum_j (1/sigma - sigma/A_j)^2 with A_j = alpha^2 Sigma_jj + sigma^2
+    data, means = [[Fraction(0), Fraction(0)]], [[Fraction(0), Fraction(0)]] * 2
+    cov = [[Fraction(1, 2), Fraction(0)], [Fraction(0), Fraction(1, 4)]]
+    s = Fraction(1, 2)
+    q = gap_quadrature_2d(data, means, cov, s, digits=20, orders=LOW_2D)
+    with mpmath.workdps(35):
+        alpha2, var = mpmath.exp(-mpmath.mpf(1) / 2), -mpmath.expm1(-mpmath.mpf(1) / 2)
+        exact = sum((1 / mpmath.sqrt(var) - mpmath.sqrt(var) / (alpha2 * v + var)) ** 2
+                    for v in (mpmath.mpf(1) / 2, mpmath.mpf(1) / 4))
+        assert abs(q.gap - exact) < mpmath.mpf(10) ** -18
+    # a too-coarse rule is caught by its own error estimate
+    coarse = gap_quadrature_2d(*random_training_set(2, 2, 0), Fraction(1, 10), digits=20,
+                               orders=((4, 6), (6, 8)))
+    assert coarse.error > mpmath.mpf(10) ** -10
+    with pytest.raises(SeparationError):
+        gap_quadrature_2d([[Fraction(0)]], [[Fraction(0)]], [[Fraction(1)]], Fraction(1))
 
 
 def test_bad_input():
