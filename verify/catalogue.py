@@ -202,7 +202,8 @@ for _c in (
           "SymPy derives E[-(X - alpha x_I)/sigma^2 | X] = grad log p_hat from the softmax posterior "
           "(n = 2, 3) and the pointwise decomposition, exact residual 0, cross-checked at rational points; "
           "adaptive Gauss-Legendre quadrature at 30 digits with breakpoints where the softmax switches, on "
-          "a 1-D two-component mixture with a random exact training set (n = 6), s in {1e-4, ..., 3}: "
+          "1-D (n = 6, s in {1e-4, ..., 3}) and 2-D (n = 2, s in {1/10, 3}; ball arithmetic) two-component "
+          "mixtures with random exact training sets: "
           "gap - Fisher and both decompositions relative to the loss scale, quadrature error included",
           checker="verify.checks.separation_identities:check_sep_p41"),
     Claim("SEP-T43", "SEP", "Thm. 4.3", "Expected loss gap lower bound",
