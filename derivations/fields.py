@@ -81,6 +81,25 @@ class MixtureField:
         return MixtureField(name, self.logits, tuple(fn(i, f) for i, f in enumerate(self.components)))
 
 
+def split_gaussian_densities(densities) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
+    r"""Write Gaussian component densities as :math:`\varphi_i = C\,e^{E_i}` with one common factor
+    :math:`C`: returns :math:`(C, (E_1, \dots))`; raises if a density has no single exponential or
+    the factors differ (the components must share their covariance)."""
+    common, exponents = None, []
+    for density in densities:
+        dens = sp.powsimp(density, combine="exp")
+        exps = [f for f in sp.Mul.make_args(dens) if isinstance(f, sp.exp)]
+        if len(exps) != 1:
+            raise AssertionError("a Gaussian density has exactly one exponential factor")
+        rest = sp.Mul(*[f for f in sp.Mul.make_args(dens) if f is not exps[0]])
+        if common is None:
+            common = rest
+        elif sp.simplify(rest - common) != 0:
+            raise AssertionError("component densities must share their normalizing factor")
+        exponents.append(exps[0].args[0])
+    return common, tuple(exponents)
+
+
 def _gaussian_conditioning(mean_a, cov_ab, var_b, mean_b, value_b):
     r""":math:`\mathbb E[A\mid B=b]` for jointly Gaussian :math:`(A,B)`."""
     return mean_a + cov_ab / var_b * (value_b - mean_b)
@@ -142,19 +161,7 @@ class OracleDerivation:
     # -- 2. logits ----------------------------------------------------------------------------
     @cached_property
     def _split_densities(self) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
-        common, exponents = None, []
-        for i in range(self.n):
-            dens = sp.powsimp(self.component_density(i), combine="exp")
-            exps = [f for f in sp.Mul.make_args(dens) if isinstance(f, sp.exp)]
-            if len(exps) != 1:
-                raise AssertionError("a Gaussian density has exactly one exponential factor")
-            rest = sp.Mul(*[f for f in sp.Mul.make_args(dens) if f is not exps[0]])
-            if common is None:
-                common = rest
-            elif sp.simplify(rest - common) != 0:
-                raise AssertionError("component densities must share their normalizing factor")
-            exponents.append(exps[0].args[0])
-        return common, tuple(exponents)
+        return split_gaussian_densities([self.component_density(i) for i in range(self.n)])
 
     @property
     def normalizer(self) -> sp.Expr:

@@ -191,19 +191,9 @@ class GMMDerivation:
     @cached_property
     def _split(self) -> tuple[sp.Expr, tuple[sp.Expr, ...]]:
         """Common normalizer and per-component exponents of the densities (shared variance)."""
-        common, exponents = None, []
-        for m in range(self.M):
-            dens = sp.powsimp(self.component_density(m), combine="exp")
-            exps = [f for f in sp.Mul.make_args(dens) if isinstance(f, sp.exp)]
-            if len(exps) != 1:
-                raise AssertionError("a Gaussian density has exactly one exponential factor")
-            rest = sp.Mul(*[f for f in sp.Mul.make_args(dens) if f is not exps[0]])
-            if common is None:
-                common = rest
-            elif sp.simplify(rest - common) != 0:
-                raise AssertionError("component densities must share their normalizer")
-            exponents.append(exps[0].args[0])
-        return common, tuple(exponents)
+        from .fields import split_gaussian_densities
+
+        return split_gaussian_densities([self.component_density(m) for m in range(self.M)])
 
     @property
     def normalizer(self) -> sp.Expr:
