@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
@@ -24,3 +25,21 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def refuses(capsys, tmp_path, monkeypatch):
+    """``refuses(argv)``: ``memverify ARGV`` exits 2 with one line on stderr, no traceback, and
+    writes nothing (run in an empty working directory)."""
+    from verify.cli import main
+
+    def check(argv: list[str]) -> str:
+        monkeypatch.chdir(tmp_path)
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 2, (out, err)
+        assert err.startswith("memverify") and err.count("\n") == 1 and "Traceback" not in err
+        assert list(tmp_path.iterdir()) == []
+        return err
+
+    return check
