@@ -21,10 +21,18 @@ then ``replay(path, ineq)``. Claims register their inequalities by id
 (:func:`register_inequality`, looked up by :func:`inequality_for`).
 """
 
-from .engine import FalsificationReport, falsify
-from .inequality import Evaluation, Inequality
-from .registry import UnknownInequality, inequality_for, known_inequalities, register_inequality
-from .replay import ReplayError, ReplayResult, replay, write_replay
+from importlib import import_module
+from typing import Any
+
+#: public name -> submodule, loaded on first use (PEP 562): ``memverify``'s parser imports
+#: :mod:`.command` without paying for Hypothesis
+_EXPORTS = {
+    "FalsificationReport": "engine", "falsify": "engine",
+    "Evaluation": "inequality", "Inequality": "inequality",
+    "UnknownInequality": "registry", "inequality_for": "registry", "known_inequalities": "registry",
+    "register_inequality": "registry",
+    "ReplayError": "replay", "ReplayResult": "replay", "replay": "replay", "write_replay": "replay",
+}
 
 __all__ = [
     "Evaluation",
@@ -40,3 +48,15 @@ __all__ = [
     "replay",
     "write_replay",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'verify.falsify' has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
