@@ -195,7 +195,11 @@ def test_exact_encoding_round_trips():
         encode(0.5)
 
 
-def test_registry_and_replay_by_claim_id(tmp_path):
+def test_registry_and_replay_by_claim_id(tmp_path, monkeypatch):
+    from verify.falsify import registry
+
+    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))  # leave no test entry behind
+
     def factory(params):
         bound = params["bound"]
         return Inequality(f"x <= {bound}", None, st.fixed_dictionaries({"x": rationals(-2, 2)}),

@@ -31,7 +31,8 @@ _EXPORTS = {
     "Evaluation": "inequality", "Inequality": "inequality",
     "UnknownInequality": "registry", "inequality_for": "registry", "known_inequalities": "registry",
     "register_inequality": "registry",
-    "ReplayError": "replay", "ReplayResult": "replay", "replay": "replay", "write_replay": "replay",
+    "ReplayError": "replay_file", "ReplayResult": "replay_file", "replay": "replay_file",
+    "write_replay": "replay_file",
 }
 
 __all__ = [

@@ -112,7 +112,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from .claims import ExampleError, ParameterError
     from .exact import ExactValueError
     from .registry import UnknownInequality
-    from .replay import ReplayError
+    from .replay_file import ReplayError
 
     return (UnknownInequality, ParameterError, ExampleError, ReplayError, ExactValueError, SamplerError,
             Unsatisfiable)
@@ -164,7 +164,7 @@ def _list(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     from .engine import falsify
     from .registry import inequality_for
-    from .replay import write_replay
+    from .replay_file import write_replay
 
     params = _parse_params(args.param or [])
     out = None if args.out is None else Path(args.out)
@@ -252,7 +252,7 @@ def _print_report(report: Any, description: str, out: Path | None, written: Path
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .replay import replay
+    from .replay_file import replay
 
     result = replay(Path(args.replay))
     if args.json:
