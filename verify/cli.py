@@ -392,6 +392,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         time_grid,
     )
     from .sampling.decomposition import decompose, gaussian_tests
+    from .verdicts import json_safe
 
     data = load_dataset(args.data)
     N, d = len(data), len(data[0])
@@ -444,7 +445,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
             if args.digits:
                 row["endpoint_balls"] = [v.str(args.digits, radius=True) for v in run.endpoints[i]]
             samples.append(row | {"decomposition": dec.to_json(i)})
-        print(json.dumps(_finite_json({"settings": settings, "samples": samples, "summary": summary}),
+        print(json.dumps(json_safe({"settings": settings, "samples": samples, "summary": summary}),
                          indent=2))
         return EXIT_OK
     _print_samples(spec, dec, summary, settings, args, seconds)
@@ -493,19 +494,6 @@ def _print_samples(spec, dec, summary: dict, settings: dict, args: argparse.Name
         print(f"  gaussian: {g['exceedances']} above the bound, {g['expected']:.1f} expected "
               f"(binomial p = {g['binomial_p']:.3g}); KS of |G|^2/v_h against chi2_{d}: p = {g['ks_p']:.3g}")
     print(f"{seconds:.2f} s")
-
-
-def _finite_json(value):
-    """JSON-safe: non-finite floats become None."""
-    import math
-
-    if isinstance(value, dict):
-        return {k: _finite_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite_json(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

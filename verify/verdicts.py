@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Verdict", "Evidence", "ClaimResult", "decide"]
+__all__ = ["Verdict", "Evidence", "ClaimResult", "decide", "json_safe"]
 
 
 class Verdict(StrEnum):
@@ -37,8 +38,19 @@ class Evidence:
     counterexample: dict[str, str] | None = None  # exact rationals as strings
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = json_safe(asdict(self))
         return {k: v for k, v in out.items() if v not in (None, "", {})} | {"passed": self.passed}
+
+
+def json_safe(value: Any) -> Any:
+    """The same nested dicts and lists with every non-finite float replaced by None (valid JSON)."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @dataclass

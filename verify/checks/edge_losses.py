@@ -267,7 +267,7 @@ def check_edge_t31(ctx: RunContext) -> ClaimResult:
         result.summary += (f"; fails for t >= {failing[0]['t']:.3g}" if failing
                            else f" (undecided beyond it at {table.draws} batches)" if len(rows) > len(
                                [r for r in rows if r["t"] <= span[1]]) else "")
-    return _cleaned(result)
+    return result
 
 
 def _t31_condition(table: LossTable, rows: list[dict[str, Any]], span: tuple[float, float], seed: int) -> str:
@@ -382,7 +382,7 @@ def check_edge_t32(ctx: RunContext) -> ClaimResult:
         result.summary = (f"C(t) in [1, 2] for t <= {span[1]:.3g} on the paper's setting (C at low noise "
                           f"{', '.join(ranges)} for M/N = {', '.join(f'{M / table.N:.2g}' for M in cs)}); "
                           f"outside [1, 2] in {len(fails)} of {len(cells)} grid cells")
-    return _cleaned(result)
+    return result
 
 
 def _cell_table(study: _Study) -> list[dict[str, Any]]:
@@ -585,7 +585,7 @@ def check_edge_45(ctx: RunContext) -> ClaimResult:
                           f"C = 1 {float(crossover_slope('uniform-x0', 1)):.3f}, epsilon weights ~1")
     else:
         result.summary = f"no reading reproduces 4/5 within {TOLERANCE_45:g}: {table_text}"
-    return _cleaned(result)
+    return result
 
 
 def _c_last(cs: dict[int, Estimate]) -> float:
@@ -598,17 +598,3 @@ def _c_for_four_fifths() -> Fraction:
     return m2 / (1 - FOUR_FIFTHS)
 
 
-def _cleaned(result: ClaimResult) -> ClaimResult:
-    """JSON-safe evidence data (non-finite floats become None)."""
-    result.evidence = [replace(e, data=_clean(e.data)) if e.data else e for e in result.evidence]
-    return result
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -540,20 +540,10 @@ def _symbolic_profile(names: tuple[str, ...], profile: str, want_shift: sp.Expr,
 PROFILE_TEXT = {"bounded": "1", "critical": "sigma'/sigma", "growing": f"(sigma'/sigma) sigma^-{KAPPA}"}
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe evidence data: non-finite floats become None."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _finish(claim: str, evidence: list[Evidence], started: float, condition: str, summary: str,
             figures: dict[str, bytes] | None = None) -> ClaimResult:
-    evidence = [replace(e, data=_clean(e.data)) if e.data else e for e in evidence]
     status, text = decide(evidence, claim)
     result = ClaimResult(claim, status, text, evidence, time.perf_counter() - started,
                          figures=figures or {})
