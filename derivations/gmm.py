@@ -277,16 +277,18 @@ def memorizing_limit_check(n: int = 3, d: int = 2, subset: Sequence[int] | None 
 
 # -- 3. losses in other parameterizations ---------------------------------------------------------
 
-_A = sp.Function("alpha")(T)
-_S = sp.Function("sigma")(T)
+#: the generic alpha(t), sigma(t) in which the conversion factors are derived
+ALPHA_T = sp.Function("alpha")(T)
+SIGMA_T = sp.Function("sigma")(T)
 
 #: Conversion factors on the x0-loss, transcribed from the research note (authors'
 #: ``loss_scaling.py``) for comparison: name -> (generic factor, VP linear-sigma value).
 PAPER_CONVERSION_TABLE: dict[str, tuple[sp.Expr, sp.Expr]] = {
     "x0": (sp.S.One, sp.S.One),
-    "epsilon": (_A**2 / _S**2, (1 - T**2) / T**2),
-    "v": (_A**2 * (sp.diff(_S, T) / _S - sp.diff(_A, T) / _A) ** 2, 1 / (T**2 * (1 - T**2))),
-    "score": (_A**2 / _S**4, (1 - T**2) / T**4),
+    "epsilon": (ALPHA_T**2 / SIGMA_T**2, (1 - T**2) / T**2),
+    "v": (ALPHA_T**2 * (sp.diff(SIGMA_T, T) / SIGMA_T - sp.diff(ALPHA_T, T) / ALPHA_T) ** 2,
+          1 / (T**2 * (1 - T**2))),
+    "score": (ALPHA_T**2 / SIGMA_T**4, (1 - T**2) / T**4),
 }
 
 
@@ -298,9 +300,9 @@ def conversion_factors() -> dict[str, sp.Expr]:
     :math:`=\partial_{x_t}\log\mathcal N(x_t;\alpha x_0,\sigma^2)`. Each target is affine in
     :math:`x_0`, so :math:`c=(\partial y/\partial x_0)^2` (checked: second derivative 0)."""
     x0, xt = sp.symbols("x_0 x_t", real=True)
-    eps = (xt - _A * x0) / _S
-    v = sp.diff(_A, T) * x0 + sp.diff(_S, T) * eps
-    gauss = sp.exp(-(xt - _A * x0) ** 2 / (2 * _S**2)) / sp.sqrt(2 * sp.pi * _S**2)
+    eps = (xt - ALPHA_T * x0) / SIGMA_T
+    v = sp.diff(ALPHA_T, T) * x0 + sp.diff(SIGMA_T, T) * eps
+    gauss = sp.exp(-(xt - ALPHA_T * x0) ** 2 / (2 * SIGMA_T**2)) / sp.sqrt(2 * sp.pi * SIGMA_T**2)
     score = sp.diff(sp.log(gauss), xt)
     out = {}
     for name, target in (("x0", x0), ("epsilon", eps), ("v", v), ("score", score)):
@@ -318,7 +320,7 @@ def conversion_checks(schedule: str = "vp-linear-sigma") -> list[SymbolicResult]
     for name, (generic, vp) in PAPER_CONVERSION_TABLE.items():
         out.append(symbolic_result(f"factor-{name}", f"x0 -> {name} loss factor (generic schedule)",
                                    [derived[name] - generic], detail=f"derived: {sp.sstr(derived[name])}"))
-        on_schedule = derived[name].subs({_A: sch.alpha, _S: sch.sigma}).doit()
+        on_schedule = derived[name].subs({ALPHA_T: sch.alpha, SIGMA_T: sch.sigma}).doit()
         out.append(symbolic_result(f"factor-{name}-{schedule}", f"x0 -> {name} loss factor on {schedule}",
                                    [on_schedule - vp],
                                    detail=f"derived: {sp.sstr(sp.simplify(on_schedule))}"))
@@ -335,7 +337,7 @@ def vp_identities(schedule: str = "vp-linear-sigma") -> list[SymbolicResult]:
     psi = a**2 / s**2
     d = sp.Symbol("d", positive=True)
     mmse = single_gaussian_mmse(d).subs({ALPHA: a, SIGMA: s, VAR: 1})
-    eps_factor = conversion_factors()["epsilon"].subs({_A: a, _S: s}).doit()
+    eps_factor = conversion_factors()["epsilon"].subs({ALPHA_T: a, SIGMA_T: s}).doit()
     out = [
         symbolic_result("vp", f"alpha^2 + sigma^2 = 1 on {schedule}", [a**2 + s**2 - 1]),
         symbolic_result("vp-psi-ratio", "psi/(1+psi) = alpha^2", [psi / (1 + psi) - a**2]),

@@ -75,22 +75,18 @@ def derived_generalizing_excess():
 @lru_cache(maxsize=16)
 def loss_factor(weighting: str, schedule: str = PAPER_SCHEDULE):
     r"""SymPy factor :math:`\lambda(t)` multiplying an :math:`x_0`-unit loss: the square of
-    :math:`\partial\,\mathrm{target}/\partial x_0` at fixed :math:`x_t` (target
-    :math:`x_0`, :math:`\varepsilon=(x_t-\alpha x_0)/\sigma` or
-    :math:`v=\dot\alpha x_0+\dot\sigma\varepsilon`)."""
+    :math:`\partial\,\mathrm{target}/\partial x_0` at fixed :math:`x_t`, derived once for a generic
+    schedule in :func:`derivations.gmm.conversion_factors` and evaluated on ``schedule``."""
     import sympy as sp
 
-    from derivations.schedules import T, resolve_schedule
+    from derivations.gmm import ALPHA_T, SIGMA_T, conversion_factors
+    from derivations.schedules import resolve_schedule
 
     if weighting not in WEIGHTINGS:
         raise GMMError(f"unknown weighting {weighting!r} (choose from {', '.join(WEIGHTINGS)})")
     sch = resolve_schedule(schedule)
-    x0, xt = sp.symbols("x0 x_t", real=True)
-    alpha, sigma = sch.alpha, sch.sigma
-    eps = (xt - alpha * x0) / sigma
-    target = {"uniform-x0": x0, "epsilon": eps,
-              "v": sp.diff(alpha, T) * x0 + sp.diff(sigma, T) * eps}[weighting]
-    return sp.simplify(sp.diff(target, x0) ** 2)
+    generic = conversion_factors()[{"uniform-x0": "x0", "epsilon": "epsilon", "v": "v"}[weighting]]
+    return sp.simplify(generic.subs({ALPHA_T: sch.alpha, SIGMA_T: sch.sigma}).doit())
 
 
 def exact_paper_grid() -> list[Fraction]:
