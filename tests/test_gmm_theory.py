@@ -118,7 +118,7 @@ def test_conversion_factors_and_vp_identities():
 
 def test_a_wrong_table_entry_is_caught():
     derived = gmm.conversion_factors()["v"]
-    a, s = gmm._A, gmm._S
+    a, s = gmm.ALPHA_T, gmm.SIGMA_T
     wrong = a**2 * (sp.diff(s, T) / s + sp.diff(a, T) / a) ** 2  # sign flipped
     assert not gmm.symbolic_result("v", "wrong", [derived - wrong]).zero
 
