@@ -112,7 +112,7 @@ def test_conversion_factors_and_vp_identities():
     assert all(r.zero for r in gmm.conversion_checks())
     assert all(r.zero for r in gmm.vp_identities())
     vp = builtin_schedule("vp-linear-sigma")
-    eps = factors["epsilon"].subs({gmm._A: vp.alpha, gmm._S: vp.sigma}).doit()
+    eps = factors["epsilon"].subs({gmm.ALPHA_T: vp.alpha, gmm.SIGMA_T: vp.sigma}).doit()
     assert eps.subs(T, sp.Rational(1, 2)) == 3  # psi(1/2) = (3/4)/(1/4)
 
 
