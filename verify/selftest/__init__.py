@@ -1,0 +1,1 @@
+"""The mutation self-test: plausible bugs in the mathematics, and the verdicts that notice them."""
