@@ -1,17 +1,35 @@
-"""Every claim id of ../shared/CLAIMS.md, registered with its statement as memverify encodes it.
+"""The built-in papers and claims (every claim id of ../shared/CLAIMS.md), with each statement as
+memverify encodes it. :mod:`verify.registry` registers them on first use; this module only holds
+the data.
 
 Most statements are reconstructions (the full texts were not available; see shared/research/).
-Claims whose checks arrive with a later issue carry ``planned`` and no checker: they report
-``inconclusive`` / "not yet implemented", never a pass.
+A claim without a checker carries ``planned`` and reports ``inconclusive`` / "not yet
+implemented", never a pass.
 """
 
 from __future__ import annotations
 
-from .registry import Claim, register
+from .claim import Claim, Paper
+
+__all__ = ["BUILTIN_PAPERS", "BUILTIN_CLAIMS"]
 
 R = "reconstructed"
 
-for _c in (
+BUILTIN_PAPERS: tuple[Paper, ...] = (
+    Paper("LLY25", "2509.21925", "v1 (statements reconstructed from the ICLR 2026 reviews)",
+          "Li, Lin, Yu", "Generation Properties of Stochastic Interpolation under Finite Training Set"),
+    Paper("LLY26", "2606.08554", "v1",
+          "Li, Lin, Yu",
+          "A Theoretical Analysis of Memory and Overfitting Phenomena in Stochastic Interpolation Models"),
+    Paper("EDGE", "2508.17689", "NeurIPS 2025 version (read through the authors' code)",
+          "Buchanan, Pai, Ma, De Bortoli", "On the Edge of Memorization in Diffusion Models"),
+    Paper("SEP", "2511.03202", "v1 / ICLR 2026 main text",
+          "Ye, Zhu, Tao, Chen",
+          "Provable Separations between Memorization and Generalization in Diffusion Models"),
+    Paper("MEMVERIFY", "-", "-", "memverify", "The toolkit's own conventions"),
+)
+
+BUILTIN_CLAIMS: tuple[Claim, ...] = (
     # -- Li, Lin, Yu 2025 ----------------------------------------------------------------------
     Claim("LLY25-P1", "LLY25", "Prop. 1", "Oracle velocity is a softmax-weighted closed form",
           r"b^\star(x,t)=\mathbb E[\dot\alpha x_0+\dot\beta x_1+\dot\gamma z\mid x_t=x]"
@@ -255,5 +273,4 @@ for _c in (
           r"\ell_{\text{theirs}}(\tau(t))=\ell(t),\ "
           r"\text{data scale preserved, endpoints as one-sided limits}",
           R, "symbolic", checker="verify.checks.conventions:check_conv_map"),
-):
-    register(_c)
+)

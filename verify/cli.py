@@ -2,7 +2,8 @@
 
 Exit codes: 0 the command completed (whatever the verdicts); 1 internal error; 2 bad input
 (one line on stderr, nothing written); 3 ``latex --pdf`` found no LaTeX engine (the .tex is
-still written).
+still written); 4 ``run`` completed and wrote its report, but a claim's checker failed (that
+claim is ``inconclusive``, named on stderr).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .arguments import seed as _seed
 
 __all__ = ["main", "build_parser", "UsageError", "DIGITS_RANGE"]
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE = 0, 1, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_CHECKER_FAILED = 0, 1, 2, 3, 4
 DIGITS_RANGE = (20, 2000)
 DEFAULT_OUT = "memverify-report"
 
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         "stochastic interpolation. Schedules: a built-in name (linear, linear-brownian, "
         "trigonometric, vp-linear-sigma) or 'alpha=EXPR; beta=EXPR; gamma=EXPR[; zeta=EXPR]' "
         "in t (or 'alpha=...; sigma=...')."),
-        epilog="Exit codes: 0 completed, 1 internal error, 2 bad input, 3 no LaTeX engine for --pdf.")
+        epilog="Exit codes: 0 completed, 1 internal error, 2 bad input, 3 no LaTeX engine for --pdf, "
+               "4 a claim's checker failed (report written, that claim inconclusive).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -203,24 +205,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from .progress import RunProgress
     from .report import build_report, render_markdown, write_report_dir
+    from .runner import run_claims
 
     start = time.perf_counter()
-    results = []
     with RunProgress(len(claims)) as progress:
         ctx = RunContext(digits=args.digits, seed=args.seed, quick=args.quick,
                          schedules=schedules, progress=progress.note)
-        for c in claims:
-            progress.start(c.id)
-            t0 = time.perf_counter()
-            result = c.run(ctx)
-            result.seconds = time.perf_counter() - t0
-            results.append(result)
-            progress.finish(result)
+        outcome = run_claims(claims, ctx, on_start=lambda c: progress.start(c.id),
+                             on_finish=progress.finish)
+        results = outcome.results
         progress.note("derivations.tex")
         tex = _derivations_tex(schedules)
     settings = {"claims": args.claims or "*", "digits": args.digits, "seed": args.seed,
                 "quick": args.quick, "schedules": list(schedules) or "all built-ins"}
-    report = build_report(claims, results, settings, time.perf_counter() - start)
+    report = build_report(claims, results, settings, time.perf_counter() - start,
+                          checker_failed=outcome.failed)
     import json
 
     files: dict[str, str | bytes] = {"report.json": json.dumps(report, indent=2) + "\n",
@@ -229,6 +228,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         files.update(result.figures)
     write_report_dir(out, files)
     _print_summary(report, out)
+    if outcome.failed:
+        print(f"memverify: the checker of {', '.join(outcome.failed)} failed; "
+              f"{'that claim is' if len(outcome.failed) == 1 else 'those claims are'} inconclusive "
+              f"(the error is in {out}/report.md)", file=sys.stderr)
+        return EXIT_CHECKER_FAILED
     return EXIT_OK
 
 
@@ -250,6 +254,8 @@ def _print_summary(report: dict, out: Path) -> None:
         print(f"{cid:<{width}}  {status:<13} {secs:>8}  {summary}")
     counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
     print(f"\n{len(rows)} claims: {counts}. {report['seconds']:.1f} s. Report: {out}/report.md")
+    if report.get("checker_failed"):
+        print(f"Checker failed (no verdict): {', '.join(report['checker_failed'])}")
 
 
 def cmd_claims(args: argparse.Namespace) -> int:

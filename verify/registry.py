@@ -1,103 +1,96 @@
-"""The claim registry: what each paper says, how memverify decides it, and where the check lives.
+"""The claim registry: the papers and claims a run can select, built-in and the user's own.
 
-A claim names its checker as ``"module:function"`` and the module is imported only when the
-claim runs, so listing the registry (``memverify claims``) never imports SymPy.
+The built-ins (:mod:`verify.catalogue`) are registered on first use; :func:`register` adds a
+user's claim (checked like a built-in one), :func:`unregister` removes it again.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import re
 
-from .verdicts import ClaimResult, Verdict
+from .claim import Claim, Paper, RunContext
 
-__all__ = ["Paper", "Claim", "RunContext", "PAPERS", "CLAIMS", "claim", "select", "register",
-           "UnknownClaimPattern"]
+__all__ = ["Paper", "Claim", "RunContext", "PAPERS", "CLAIMS", "claim", "paper", "select", "register",
+           "register_paper", "unregister", "UnknownClaimPattern"]
+
+#: every registered paper, by key
+PAPERS: dict[str, Paper] = {}
+#: every registered claim, by id, in registration order
+CLAIMS: dict[str, Claim] = {}
+
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9.]+)+")
+_CHECKER = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+_loaded = False
 
 
 class UnknownClaimPattern(ValueError):
     """A ``--claims`` pattern matched no registered claim."""
 
 
-@dataclass(frozen=True)
-class Paper:
-    key: str
-    arxiv: str
-    version: str
-    authors: str
-    title: str
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from .catalogue import BUILTIN_CLAIMS, BUILTIN_PAPERS
+
+    for p in BUILTIN_PAPERS:
+        _add_paper(p)
+    for c in BUILTIN_CLAIMS:
+        _add(c)
 
 
-PAPERS: dict[str, Paper] = {p.key: p for p in (
-    Paper("LLY25", "2509.21925", "v1 (statements reconstructed from the ICLR 2026 reviews)",
-          "Li, Lin, Yu", "Generation Properties of Stochastic Interpolation under Finite Training Set"),
-    Paper("LLY26", "2606.08554", "v1",
-          "Li, Lin, Yu",
-          "A Theoretical Analysis of Memory and Overfitting Phenomena in Stochastic Interpolation Models"),
-    Paper("EDGE", "2508.17689", "NeurIPS 2025 version (read through the authors' code)",
-          "Buchanan, Pai, Ma, De Bortoli", "On the Edge of Memorization in Diffusion Models"),
-    Paper("SEP", "2511.03202", "v1 / ICLR 2026 main text",
-          "Ye, Zhu, Tao, Chen",
-          "Provable Separations between Memorization and Generalization in Diffusion Models"),
-    Paper("MEMVERIFY", "-", "-", "memverify", "The toolkit's own conventions"),
-)}
+def _add_paper(p: Paper) -> Paper:
+    if not p.key or p.key in PAPERS:
+        raise ValueError(f"paper key {p.key!r} is empty or registered twice")
+    PAPERS[p.key] = p
+    return p
 
 
-@dataclass(frozen=True)
-class RunContext:
-    """Settings shared by every check of one run."""
-
-    digits: int = 50
-    seed: int = 0
-    quick: bool = False
-    schedules: tuple[str, ...] = ()
-    progress: Callable[[str], None] = field(default=lambda message: None, compare=False)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One registered claim."""
-
-    id: str
-    paper: str  # key into PAPERS
-    number: str  # the paper's own numbering (or "-")
-    title: str
-    statement: str  # LaTeX
-    provenance: str  # "quoted" or "reconstructed"
-    checks: str  # how memverify decides it
-    checker: str | None = None  # "module:function" taking a RunContext
-    planned: str = ""  # where its checks will come, while checker is None
-
-    @property
-    def source(self) -> Paper:
-        return PAPERS[self.paper]
-
-    def run(self, ctx: RunContext) -> ClaimResult:
-        """Run the claim's checks (or report that none is implemented yet)."""
-        if self.checker is None:
-            return ClaimResult(self.id, Verdict.INCONCLUSIVE,
-                               f"not yet implemented ({self.planned})" if self.planned
-                               else "not yet implemented")
-        module, _, name = self.checker.partition(":")
-        fn = getattr(importlib.import_module(module), name)
-        return fn(ctx)
+def _add(c: Claim) -> Claim:
+    if not _ID.fullmatch(c.id):
+        raise ValueError(f"claim id {c.id!r} is not of the form PAPER-NAME (letters, digits, '-', '.')")
+    if any(key.lower() == c.id.lower() for key in CLAIMS):
+        raise ValueError(f"claim {c.id} registered twice")
+    if c.paper not in PAPERS:
+        raise ValueError(f"claim {c.id}: unknown paper {c.paper!r} (register it with register_paper)")
+    if c.provenance not in ("quoted", "reconstructed"):
+        raise ValueError(f"claim {c.id}: provenance must be quoted or reconstructed")
+    if c.checker is not None and not _CHECKER.fullmatch(c.checker):
+        raise ValueError(f"claim {c.id}: checker {c.checker!r} is not 'module:function'")
+    if not (c.statement and c.title and c.checks):
+        raise ValueError(f"claim {c.id}: title, statement and checks must be given")
+    CLAIMS[c.id] = c
+    return c
 
 
-CLAIMS: dict[str, Claim] = {}
+def register_paper(p: Paper) -> Paper:
+    """Add a paper that claims can cite; keys are unique."""
+    _load()
+    return _add_paper(p)
 
 
 def register(c: Claim) -> Claim:
-    """Add a claim; ids are unique."""
-    if c.id in CLAIMS:
-        raise ValueError(f"claim {c.id} registered twice")
-    if c.paper not in PAPERS:
-        raise ValueError(f"claim {c.id}: unknown paper {c.paper}")
-    if c.provenance not in ("quoted", "reconstructed"):
-        raise ValueError(f"claim {c.id}: provenance must be quoted or reconstructed")
-    CLAIMS[c.id] = c
+    """Add a claim; ids are unique (case-insensitive), its paper must be registered."""
+    _load()
+    return _add(c)
+
+
+def unregister(claim_id: str) -> Claim:
+    """Remove a claim (a built-in one too) and return it."""
+    c = claim(claim_id)
+    del CLAIMS[c.id]
     return c
+
+
+def paper(key: str) -> Paper:
+    """A registered paper by key."""
+    _load()
+    try:
+        return PAPERS[key]
+    except KeyError:
+        raise ValueError(f"unknown paper {key!r}") from None
 
 
 def claim(claim_id: str) -> Claim:
@@ -126,7 +119,3 @@ def select(patterns: str | None) -> list[Claim]:
         for c in hits:
             chosen[c.id] = c
     return [c for key, c in CLAIMS.items() if key in chosen]
-
-
-def _load() -> None:
-    from . import catalogue  # noqa: F401 - registers the claims on import

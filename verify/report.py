@@ -18,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .registry import PAPERS, Claim
+from .registry import Claim
+from .registry import paper as registered_paper
 from .verdicts import ClaimResult, Verdict
 
 __all__ = ["build_report", "render_markdown", "write_report_dir", "load_report", "REPORT_FILES"]
@@ -39,13 +40,14 @@ def _versions() -> dict[str, str]:
 
 
 def build_report(claims: list[Claim], results: list[ClaimResult], settings: dict[str, Any],
-                 seconds: float) -> dict[str, Any]:
-    """The JSON-ready report: settings, environment, summary and one entry per claim."""
+                 seconds: float, checker_failed: list[str] | None = None) -> dict[str, Any]:
+    """The JSON-ready report: settings, environment, summary and one entry per claim
+    (``checker_failed``: the claims whose checker raised or returned an invalid result)."""
     by_id = {r.id: r for r in results}
     entries = []
     for c in claims:
         r = by_id[c.id]
-        paper = PAPERS[c.paper]
+        paper = registered_paper(c.paper)
         entry = {
             "id": c.id,
             "paper": f"arXiv:{paper.arxiv}" if paper.arxiv != "-" else "memverify",
@@ -67,7 +69,7 @@ def build_report(claims: list[Claim], results: list[ClaimResult], settings: dict
             entry["figures"] = sorted(r.figures)
         entries.append(entry)
     counts = Counter(str(r.status) for r in results)
-    return {
+    report = {
         "tool": "memverify",
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "settings": settings,
@@ -76,6 +78,9 @@ def build_report(claims: list[Claim], results: list[ClaimResult], settings: dict
         "seconds": round(seconds, 3),
         "claims": entries,
     }
+    if checker_failed:
+        report["checker_failed"] = list(checker_failed)
+    return report
 
 
 def _md_escape(text: str) -> str:
@@ -95,6 +100,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "|---|---|",
         *[f"| {k} | {v} |" for k, v in report["summary"].items()],
         "",
+        *([f"**Checker failed** (no verdict, the error is in the evidence): "
+           f"{', '.join(report['checker_failed'])}", ""] if report.get("checker_failed") else []),
         "| id | paper | verdict | seconds | summary |",
         "|---|---|---|---|---|",
     ]

@@ -7,9 +7,12 @@ import time
 from derivations.conventions import CONVENTIONS, verify_map
 
 from ..registry import RunContext
-from ..verdicts import ClaimResult, Evidence, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, decide
 
 __all__ = ["check_conv_map"]
+
+#: the numeric cross-check's tolerance at 50 digits
+NUMERIC_TOLERANCE = 1e-40
 
 
 def check_conv_map(ctx: RunContext) -> ClaimResult:
@@ -20,12 +23,11 @@ def check_conv_map(ctx: RunContext) -> ClaimResult:
         ctx.progress(f"CONV-MAP: {conv.key}")
         res = verify_map(conv)
         for name, passed, detail in res.checks:
-            evidence.append(Evidence(
-                check=f"{conv.key}: {name}",
-                passed=True if passed else None,
-                detail=detail,
-                bound="0 (exact)" if passed and name != "numeric cross-check" else "",
-                tolerance="1e-40" if name == "numeric cross-check" else "",
-            ))
+            numeric = name == "numeric cross-check"
+            bound = (Bound(res.numeric_worst, NUMERIC_TOLERANCE, quantity="max |difference|")
+                     if numeric and res.numeric_worst is not None
+                     else ExactZero("symbolic") if passed else None)
+            evidence.append(Evidence(check=f"{conv.key}: {name}", passed=True if passed else None,
+                                     detail=detail, bound=bound))
     status, summary = decide(evidence, f"{len(CONVENTIONS)} convention maps")
     return ClaimResult("CONV-MAP", status, summary, evidence, time.perf_counter() - start)

@@ -417,11 +417,11 @@ def _exact_tie_evidence(st: Study, C: float) -> Evidence:
         rows.append(f"{name}: first coordinate exactly 0 (radius 0) at every K = {ties[0].K}..{ties[-1].K}: "
                     f"{good}; deviation at K = {ties[-1].K}: {ties[-1].deviation}")
     h_min = Fraction(1, kmax)
-    cex = {
-        "data": "X_1 = (-1, 0), X_2 = (1, 0)",
-        "start": f"Z_(t_start) = ({TIE_START[0]}, {TIE_START[1]}) (t_start = 1; 63/64 for vp-linear-sigma)",
-        "sampler": "Euler, every schedule, every step size h",
-        "endpoint": "(0, y_K): the first coordinate is exactly 0",
+    cex = {"X": [[-1, 0], [1, 0]], "Z_start": [Fraction(v) for v in TIE_START], "t_start": 1,
+           "schedule": "linear", "K": kmax, "h": h_min}
+    why = {
+        "endpoint": "(0, y_K): the first coordinate is exactly 0, on every schedule and every h "
+                    "(t_start = 63/64 for vp-linear-sigma)",
         "deviation": "min_i |Z_0 - X_i| = sqrt(1 + y_K^2) >= 1",
         "violates": f"min_i |Z_0 - X_i| <= C sqrt(h) for every C once h < 1/C^2; with C = {C:.4g} (measured) "
                     f"at h = {h_min}: C sqrt(h) = {C * math.sqrt(float(h_min)):.4g} < 1",
@@ -435,7 +435,7 @@ def _exact_tie_evidence(st: Study, C: float) -> Evidence:
                "induction the endpoint is (0, y_K), at distance sqrt(1 + y_K^2) >= 1 from both samples, for "
                "every schedule and every K. Ball computation: " + "; ".join(rows),
         bound="deviation >= 1 (exact)", tolerance="exact symmetry; first coordinate a zero-radius ball",
-        counterexample=cex,
+        counterexample=cex, data=why,
     )
 
 

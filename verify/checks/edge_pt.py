@@ -34,7 +34,7 @@ from verify.gmm.sweep import CellResult, SweepConfig, run_cell
 from verify.gmm.training import TrainingConfig
 
 from ..registry import RunContext
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, Verdict, decide
 from . import reused_within_a_run
 
 __all__ = ["check_edge_pt", "TOLERANCE", "default_setting", "default_config"]
@@ -64,13 +64,12 @@ def default_config(quick: bool = False) -> SweepConfig:
 def _spans(cell: CellResult) -> Evidence:
     Ms, r = cell.sizes, cell.ratios
     lo, hi = float(r[np.argmin(Ms)]), float(r[np.argmax(Ms)])
-    ok = lo <= 0.1 and hi >= 0.9
+    spread = Bound(max(lo, 1 - hi), 0.1, quantity="max(ratio at N/10, 1 - ratio at N)")
     return Evidence(
-        "the ratio rises from <= 0.1 (M = N/10) to >= 0.9 (M = N)", ok,
+        "the ratio rises from <= 0.1 (M = N/10) to >= 0.9 (M = N)", spread.holds(),
         f"ratio {lo:.2f} at M = {int(Ms.min())}, {hi:.2f} at M = {int(Ms.max())} "
         f"({cell.points[0]['samples']} DDIM samples each)",
-        tolerance="<= 0.1 and >= 0.9",
-        data={"M": Ms.tolist(), "ratio": r.tolist()})
+        bound=spread, data={"M": Ms.tolist(), "ratio": r.tolist()})
 
 
 def _transition(cell: CellResult) -> Evidence:

@@ -1,0 +1,68 @@
+"""What a claim is: the paper it comes from, its statement, and the checker that decides it.
+
+A claim names its checker as ``"module:function"``; the module is imported only when the claim
+runs, so listing claims never imports SymPy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .verdicts import ClaimResult, Verdict
+
+__all__ = ["Paper", "Claim", "RunContext"]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A source of claims: its arXiv id and version as read, authors and title."""
+
+    key: str
+    arxiv: str
+    version: str
+    authors: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Settings shared by every check of one run."""
+
+    digits: int = 50
+    seed: int = 0
+    quick: bool = False
+    schedules: tuple[str, ...] = ()
+    progress: Callable[[str], None] = field(default=lambda message: None, compare=False)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One registered claim."""
+
+    id: str
+    paper: str  # key of a registered Paper
+    number: str  # the paper's own numbering (or "-")
+    title: str
+    statement: str  # LaTeX
+    provenance: str  # "quoted" or "reconstructed"
+    checks: str  # how memverify decides it
+    checker: str | None = None  # "module:function" taking a RunContext
+    planned: str = ""  # where its checks will come, while checker is None
+
+    def load_checker(self) -> Callable[[RunContext], ClaimResult] | None:
+        """The checker function (imported now), or None when the claim has none yet."""
+        if self.checker is None:
+            return None
+        module, _, name = self.checker.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def run(self, ctx: RunContext) -> ClaimResult:
+        """Run the claim's checks (or report that none is implemented yet)."""
+        fn = self.load_checker()
+        if fn is None:
+            return ClaimResult(self.id, Verdict.INCONCLUSIVE,
+                               f"not yet implemented ({self.planned})" if self.planned
+                               else "not yet implemented")
+        return fn(ctx)

@@ -1,0 +1,7 @@
+"""Mutants of the gmm area (see :class:`verify.selftest.mutant.Mutant`)."""
+
+from __future__ import annotations
+
+from ..mutant import Mutant
+
+MUTANTS: list[Mutant] = []
