@@ -8,7 +8,8 @@ import json
 import pytest
 
 import verify.cli as cli
-from verify.falsify.command import add_falsify_parser, cmd_falsify
+from verify.cli.falsify import add_parser as add_falsify_parser
+from verify.cli.falsify import command as cmd_falsify
 
 
 @pytest.fixture

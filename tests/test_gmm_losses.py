@@ -9,19 +9,16 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from verify.cli.gmm import add_crossover_arguments, add_losses_arguments, crossover_command, losses_command
 from verify.gmm import GMMSetting, generalizing, generate, memorizing, process
 from verify.gmm.crossover import (
-    add_crossover_arguments,
-    add_losses_arguments,
     c_profile,
     classify,
-    crossover_command,
     crossover_slope,
     exact_paper_grid,
     excess_root,
     holding_range,
     loss_factor,
-    losses_command,
     measured_crossover,
     nearest_memorized_c,
     predicted_mstar,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from verify.cli.gmm import add_sweep_arguments, sweep_command
 from verify.gmm import sweep as sweep_module
 from verify.gmm.data import GMMError, GMMSetting, generate, paper_grid, process
 from verify.gmm.denoisers import MixtureDenoiser
@@ -297,17 +298,17 @@ def test_sweep_resumes_and_never_leaves_partial_files(tmp_path, monkeypatch):
 
 def test_sweep_command_json(tmp_path, capsys):
     p = argparse.ArgumentParser()
-    sweep_module.add_arguments(p)
+    add_sweep_arguments(p)
     args = p.parse_args(["--d", "4", "--K", "2", "--N", "6", "--steps", "30", "--draws", "2",
                          "--samples", "4", "--no-refine", "--out", str(tmp_path / "out"), "--quiet",
                          "--json"])
-    assert sweep_module.command(args) == 0
+    assert sweep_command(args) == 0
     summary = json.loads(capsys.readouterr().out)
     assert len(summary["cells"]) == 1 and summary["cells"][0]["setting"]["N"] == 6
     assert Path(tmp_path / "out" / "summary.json").exists()
     bad = p.parse_args(["--N", "1", "--out", str(tmp_path / "o2"), "--quiet"])
     with pytest.raises(GMMError):
-        sweep_module.command(bad)
+        sweep_command(bad)
 
 
 # -- the EDGE-PT checker -------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from verify.checks import separation_gap
+from verify.cli.separation import add_gap_arguments as add_arguments
+from verify.cli.separation import gap_command as command
 from verify.registry import RunContext
 from verify.separation.gap import (
     DEPARTURE,
-    add_arguments,
     asymptote,
-    command,
     departure,
     loss_gap,
     mixture_law,

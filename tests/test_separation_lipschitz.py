@@ -10,11 +10,11 @@ import mpmath
 import numpy as np
 import pytest
 
+from verify.cli.separation import add_lipschitz_arguments as add_arguments
+from verify.cli.separation import lipschitz_command as command
 from verify.registry import RunContext
 from verify.separation.lipschitz import (
-    add_arguments,
     closest_pair,
-    command,
     empirical_lipschitz,
     fd_hessian_error,
     fit_exponent,

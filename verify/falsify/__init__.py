@@ -25,7 +25,7 @@ from importlib import import_module
 from typing import Any
 
 #: public name -> submodule, loaded on first use (PEP 562): ``memverify``'s parser imports
-#: :mod:`.command` without paying for Hypothesis
+#: :mod:`verify.cli.falsify` without paying for Hypothesis
 _EXPORTS = {
     "FalsificationReport": "engine", "falsify": "engine",
     "Evaluation": "inequality", "Inequality": "inequality",

@@ -8,7 +8,7 @@ r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli;
   the loss crossover M*;
 * :mod:`.training`, :mod:`.sampling`, :mod:`.sweep` — the M-component denoiser trained by Adam,
   deterministic DDIM, the resumable phase-transition sweep;
-* :mod:`.command` — ``memverify gmm losses|crossover|sweep``.
+* the command line ``memverify gmm losses|crossover|sweep`` is :mod:`verify.cli.gmm`.
 """
 
 from .criterion import memorization_ratio, memorized

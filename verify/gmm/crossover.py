@@ -33,25 +33,20 @@ excesses measured: the root of the weighted excess curves).
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import time
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
 
-from ..arguments import positive_float, positive_int, seed
-from .data import PAPER_SCHEDULE, GMMData, GMMError, GMMSetting, generate, paper_grid, process
+from .data import PAPER_SCHEDULE, GMMData, GMMError, paper_grid, process
 from .losses import Estimate, LossTable, standard_denoisers, t_quantile, training_losses
 
 __all__ = ["WEIGHTINGS", "READINGS", "FOUR_FIFTHS", "derived_generalizing_excess",
            "loss_factor", "exact_paper_grid", "generalizing_excess", "relative_error", "c_profile",
            "classify", "holding_range", "crossover_slope", "predicted_mstar", "measured_crossover",
-           "excess_root", "add_losses_arguments", "losses_command", "add_crossover_arguments",
-           "crossover_command", "DEFAULT_FRACTIONS", "nearest_memorized_c", "measured_slope"]
+           "excess_root", "DEFAULT_FRACTIONS", "nearest_memorized_c", "measured_slope"]
 
 WEIGHTINGS = ("uniform-x0", "epsilon", "v")
 READINGS = ("1", "2", "measured", "losses")
@@ -297,138 +292,3 @@ def _float_weights(weighting: str, table: LossTable) -> np.ndarray:
 
     fn = sp.lambdify([T], loss_factor(weighting, table.schedule), modules="numpy")
     return np.asarray(fn(table.times), dtype=float) * np.ones_like(table.times)
-
-
-# -- command line ----------------------------------------------------------------------------------------
-
-def _setting_arguments(p: argparse.ArgumentParser, draws: int) -> None:
-    p.add_argument("--d", type=positive_int("--d"), default=50, help="dimension (default: 50)")
-    p.add_argument("--K", type=positive_int("--K"), default=12, help="number of components (default: 12)")
-    p.add_argument("--N", type=positive_int("--N"), default=200, help="training-set size (default: 200)")
-    p.add_argument("--var", type=positive_float("--var"), default=1.0,
-                   help="component variance sigma_star^2 (default: 1)")
-    p.add_argument("--seed", type=seed, default=0, help="data and noise seed (default: 0)")
-    p.add_argument("--schedule", default=PAPER_SCHEDULE, metavar="S",
-                   help=f"registry schedule (default: {PAPER_SCHEDULE}); times: the paper's 26-point grid")
-    p.add_argument("--draws", type=positive_int("--draws"), default=draws,
-                   help=f"noise batches per time (one draw per training point each; default: {draws})")
-    p.add_argument("--M", type=positive_int("--M"), nargs="+", default=None, metavar="M",
-                   help="partial-memorization sizes (default: " +
-                        ", ".join(f"{f:g}" for f in DEFAULT_FRACTIONS) + " times N)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def _table_from_args(args: argparse.Namespace) -> tuple[LossTable, float]:
-    setting = GMMSetting(args.d, args.K, args.N, args.var, args.seed)
-    if args.draws < 2:
-        raise GMMError("--draws must be at least 2 (for a confidence interval)")
-    Ms = args.M if args.M is not None else sorted({max(1, round(f * args.N)) for f in DEFAULT_FRACTIONS})
-    bad = [M for M in Ms if M > args.N]
-    if bad:
-        raise GMMError(f"--M {bad[0]} exceeds N = {args.N}")
-    proc = process(args.schedule)
-    data = generate(setting)
-    started = time.perf_counter()
-    table = training_losses(data, standard_denoisers(data, sorted(set(Ms))), paper_grid(), proc, args.draws,
-                            np.random.default_rng([args.seed, 0x1055]))
-    return table, time.perf_counter() - started
-
-
-def add_losses_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of ``memverify gmm losses``."""
-    _setting_arguments(p, draws=64)
-
-
-def losses_command(args: argparse.Namespace) -> int:
-    """Per-time training losses with 95 % intervals, the two approximations, the EDGE-T31 relative
-    error and C(t); exit 0."""
-    table, seconds = _table_from_args(args)
-    rel = relative_error(table)
-    cs = c_profile(table)
-    A = generalizing_excess(table.d, table.var_star, table.psi)
-    mem = table.loss("memorizing")
-    if args.json:
-        out = table.to_json() | {
-            "seconds": seconds, "seed": args.seed, "K": args.K,
-            "approximations": {"generalizing": (mem.mean + A).tolist(),
-                               **{f"partial M={M}": (mem.mean + table.d * table.var_star * (1 - M / table.N)
-                                                     ).tolist() for M in table.M.values()}},
-            "t31_relative_error": {"mean": rel.mean.tolist(), "half_width": rel.half.tolist()},
-            "C": {str(M): {"mean": e.mean.tolist(), "half_width": e.half.tolist()} for M, e in cs.items()}}
-        print(json.dumps(out, indent=2))
-        return 0
-    print(f"GMM d = {table.d}, K = {args.K}, N = {table.N}, var = {table.var_star:g}, seed = {args.seed}, "
-          f"schedule {table.schedule}; {table.draws} noise batches per time; x0 units; +- : 95 % interval")
-    gen = table.loss("generalizing")
-    head = f"{'t':>7} {'psi':>10} {'L_gen':>20} {'L_mem':>20} {'mem+d v/(1+psi v)':>18} {'T31 rel err':>18}"
-    print(head)
-    for k, t in enumerate(table.times):
-        print(f"{t:7.4f} {table.psi[k]:10.4g} {_pm(gen.mean[k], gen.half[k]):>20} "
-              f"{_pm(mem.mean[k], mem.half[k]):>20} {mem.mean[k] + A[k]:18.5g} "
-              f"{_pm(rel.mean[k], rel.half[k], pct=True):>18}")
-    for label, M in sorted(table.M.items(), key=lambda kv: kv[1]):
-        est = table.loss(label)
-        c = cs.get(M)
-        print(f"\npartial memorization M = {M} (M/N = {M / table.N:.3g}): loss, approximation "
-              "mem + d v (1 - M/N), C(t)")
-        for k, t in enumerate(table.times):
-            approx = mem.mean[k] + table.d * table.var_star * (1 - M / table.N)
-            cc = _pm(c.mean[k], c.half[k]) if c is not None else "-"
-            print(f"{t:7.4f} {_pm(est.mean[k], est.half[k]):>20} {approx:14.5g} {cc:>18}")
-    print(f"({seconds:.1f} s)")
-    return 0
-
-
-def _pm(mean: float, half: float, pct: bool = False) -> str:
-    if pct:
-        return f"{100 * mean:+.3f}% +- {100 * half:.3f}%"
-    return f"{mean:.5g} +- {half:.2g}"
-
-
-def add_crossover_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of ``memverify gmm crossover``."""
-    p.add_argument("--weighting", choices=(*WEIGHTINGS, "all"), default="all",
-                   help="loss weighting over the grid (default: all)")
-    p.add_argument("--C", choices=(*READINGS, "all"), default="all", dest="C",
-                   help="1, 2 (closed form), measured (measured C(t)), losses (both excesses measured), "
-                        "all (default)")
-    _setting_arguments(p, draws=64)
-
-
-def crossover_command(args: argparse.Namespace) -> int:
-    """M*/N per weighting and reading of C, compared with 4/5; exit 0."""
-    weightings = WEIGHTINGS if args.weighting == "all" else (args.weighting,)
-    readings = READINGS if args.C == "all" else (args.C,)
-    GMMSetting(args.d, args.K, args.N, args.var, args.seed)  # validates the setting
-    table, seconds = (None, 0.0)
-    if any(r in ("measured", "losses") for r in readings):
-        table, seconds = _table_from_args(args)
-    rows = []
-    for w in weightings:
-        for r in readings:
-            if r in ("1", "2"):
-                slope = crossover_slope(w, int(r), Fraction(str(args.var)), schedule=args.schedule)
-                rows.append({"weighting": w, "C": r, "mstar_over_N": float(slope), "half_width": 0.0,
-                             "exact": str(slope) if isinstance(slope, Fraction) else None,
-                             "mstar": float(slope) * args.N})
-            else:
-                est = measured_crossover(table, w, r)
-                rows.append({"weighting": w, "C": r, "mstar_over_N": float(est.mean),
-                             "half_width": float(est.half), "mstar": float(est.mean) * args.N})
-    for row in rows:
-        row["minus_four_fifths"] = row["mstar_over_N"] - 0.8
-    if args.json:
-        print(json.dumps({"d": args.d, "K": args.K, "N": args.N, "var": args.var, "seed": args.seed,
-                          "schedule": args.schedule, "draws": args.draws if table is not None else None,
-                          "seconds": seconds, "readings": rows}, indent=2))
-        return 0
-    print(f"crossover M*/N on the 26-point grid, {args.schedule}, var = {args.var:g}"
-          + (f"; measured on d = {args.d}, K = {args.K}, N = {args.N}, seed = {args.seed}, "
-             f"{args.draws} batches ({seconds:.1f} s)" if table is not None else ""))
-    print(f"{'weighting':<12} {'C':<9} {'M*/N':>22} {'M* (N = ' + str(args.N) + ')':>14} {'- 4/5':>9}")
-    for row in rows:
-        val = (f"{row['mstar_over_N']:.4f}" if not row["half_width"]
-               else f"{row['mstar_over_N']:.4f} +- {row['half_width']:.4f}")
-        print(f"{row['weighting']:<12} {row['C']:<9} {val:>22} {row['mstar']:14.1f} "
-              f"{row['minus_four_fifths']:+9.4f}")
-    return 0

@@ -23,7 +23,6 @@ training. The paper's 64-cell grid spreads cells over processes (``ProcessPoolEx
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -37,14 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import int_list, positive_int
 from .data import GMMError, GMMSetting, generate
 from .sampling import DEFAULT_SAMPLES, ddim, memorized
 from .training import TrainingConfig, train
 
 __all__ = ["GRIDS", "SweepConfig", "Transition", "CellResult", "first_pass_sizes", "refinement_sizes",
            "locate_transition", "predictions", "run_point", "run_cell", "run_sweep", "grid_settings",
-           "add_arguments", "command", "SWEEP_STEPS", "RESULT_VERSION"]
+           "cell_line", "SWEEP_STEPS", "RESULT_VERSION"]
 
 #: Cell grids: the reduced default and the authors' 64 cells (research note §5a).
 GRIDS: dict[str, dict[str, tuple[int, ...]]] = {
@@ -345,7 +343,7 @@ def run_sweep(settings: Sequence[GMMSetting], config: SweepConfig | None = None,
     if workers == 1:
         for i, s in enumerate(settings):
             results[i] = run_cell(s, config, out, progress)
-            say(f"cell {i + 1}/{len(settings)} done: {_cell_line(results[i])}")
+            say(f"cell {i + 1}/{len(settings)} done: {cell_line(results[i])}")
         return [results[i] for i in range(len(settings))]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_cell_job, s, config, str(out) if out else None, verbose): i
@@ -353,7 +351,7 @@ def run_sweep(settings: Sequence[GMMSetting], config: SweepConfig | None = None,
         for done, fut in enumerate(as_completed(futures), start=1):
             i = futures[fut]
             results[i] = fut.result()
-            say(f"cell {done}/{len(settings)} done: {_cell_line(results[i])}")
+            say(f"cell {done}/{len(settings)} done: {cell_line(results[i])}")
     return [results[i] for i in range(len(settings))]
 
 
@@ -361,87 +359,10 @@ def _fmt(v: float | None) -> str:
     return "  -  " if v is None or not math.isfinite(v) else f"{v:.3f}"
 
 
-def _cell_line(c: CellResult) -> str:
+def cell_line(c: CellResult) -> str:
+    """One line of a finished cell: the transition, its interval and window, the prediction."""
     t, s = c.transition, c.setting
     pred = c.predicted["uniform-x0, C=2"]
     return (f"d={s.d:<3} K={s.K:<3} N={s.N:<4} M_1/2/N = {_fmt(t.half)} [{_fmt(t.half_ci[0])}, "
             f"{_fmt(t.half_ci[1])}]  window {_fmt(t.window[0])}..{_fmt(t.window[1])}  "
             f"predicted {pred:.3f}  ({len(c.points)} models, {c.reused} reused, {c.seconds:.0f} s)")
-
-
-# -- command line ---------------------------------------------------------------------------------------
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of ``memverify gmm sweep``."""
-    p.description = ("Train M-component GMM denoisers (full-batch Adam, epsilon-prediction, compressed "
-                     "schedule emulating the authors' 50 000 steps), sample 50 points each by deterministic "
-                     "DDIM, and locate the memorization transition in M/N per cell; compare with the "
-                     "predicted crossover M*/N. Resumable: finished models are reused from --out.")
-    p.add_argument("--grid", choices=tuple(GRIDS), default="reduced",
-                   help="reduced: d in {30,60}, K in {3,12}, N in {50,100} (8 cells, default); paper: the "
-                        "authors' 64 cells (opt-in; use --workers)")
-    p.add_argument("--d", type=int_list("--d"), default=None, metavar="D1,D2", help="override the grid's d")
-    p.add_argument("--K", type=int_list("--K"), default=None, metavar="K1,K2", help="override the grid's K")
-    p.add_argument("--N", type=int_list("--N"), default=None, metavar="N1,N2", help="override the grid's N")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="data seed of every cell (default: 0)")
-    p.add_argument("--steps", type=positive_int("--steps"), default=SWEEP_STEPS, metavar="S",
-                   help=f"training steps per model, compressed schedule (default: {SWEEP_STEPS})")
-    p.add_argument("--draws", type=positive_int("--draws"), default=TrainingConfig.compressed().draws,
-                   metavar="R", help="noise draws per training point and step (default: 8; the authors: 100)")
-    p.add_argument("--samples", type=positive_int("--samples"), default=DEFAULT_SAMPLES, metavar="S",
-                   help=f"DDIM samples per model (default: {DEFAULT_SAMPLES})")
-    p.add_argument("--no-refine", action="store_true", help="first pass only (M = N/10 .. N)")
-    p.add_argument("--workers", type=positive_int("--workers"), default=1, metavar="W",
-                   help="processes over cells (default: 1)")
-    p.add_argument("--out", metavar="DIR", default="memverify-gmm-sweep",
-                   help="results directory (default: memverify-gmm-sweep); reruns reuse finished models")
-    p.add_argument("--quiet", action="store_true", help="no per-model progress on stderr")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def command(args: argparse.Namespace) -> int:
-    """``memverify gmm sweep``: run the grid and print one line per cell."""
-    spec = dict(GRIDS[args.grid])
-    for name in ("d", "K", "N"):
-        if getattr(args, name) is not None:
-            spec[name] = getattr(args, name)
-    if args.seed < 0:
-        raise GMMError(f"--seed must be non-negative, got {args.seed}")
-    if args.samples < 2:
-        raise GMMError("--samples must be at least 2")
-    if min(spec["N"]) < 2:
-        raise GMMError("every N must be at least 2 (the criterion compares two nearest neighbours)")
-    settings = grid_settings(spec, args.seed)
-    config = SweepConfig(TrainingConfig.compressed(args.steps, args.draws), args.samples, not args.no_refine)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise GMMError(f"--out {out} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    verbose = not args.quiet
-    say = _stderr if verbose else None
-    started = time.perf_counter()
-    results = run_sweep(settings, config, out, args.workers, say, verbose)
-    summary = {"grid": {k: list(v) for k, v in spec.items()}, "seed": args.seed,
-               "training": config.training.to_json(), "samples": config.samples, "refine": config.refine,
-               "cells": [r.to_json() for r in results], "seconds": time.perf_counter() - started}
-    from derivations.printing import write_text_atomic
-
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1))
-    if args.json:
-        print(json.dumps(summary, indent=2))
-        return 0
-    tc = config.training
-    print(f"memorization transition per cell ({tc.steps} steps standing for {tc.emulates}, {tc.draws} draws, "
-          f"{config.samples} DDIM samples; M_1/2 = ratio crossing 1/2, 95 % interval from the ratios' "
-          "sampling noise; window = crossings of 0.1 and 0.9)")
-    for r in results:
-        print("  " + _cell_line(r))
-    halves = np.array([r.transition.half for r in results], dtype=float)
-    ok = np.isfinite(halves)
-    if ok.any():
-        print(f"mean M_1/2/N over {int(ok.sum())} cells: {halves[ok].mean():.3f} "
-              f"(sd {halves[ok].std():.3f}); "
-              f"predicted (uniform-x0, C=2) {results[0].predicted['uniform-x0, C=2']:.3f}, (C=1) "
-              f"{results[0].predicted['uniform-x0, C=1']:.3f}, paper 0.8")
-    print(f"results in {out}/ ({time.perf_counter() - started:.0f} s)")
-    return 0

@@ -17,8 +17,6 @@ on :math:`\mathbb R^d` is :math:`L(s)=\sup_x\lVert H(x)\rVert_2`. At a two-sampl
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,13 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import float_list, int_list
 from .scores import SeparationError, coefficients, coefficients_mp, empirical_score
 
 __all__ = ["hessian_empirical", "hessian_empirical_mp", "fd_hessian_error", "midpoint_symbolic",
            "gaussian_symbolic", "gaussian_lipschitz", "midpoint_norm", "LipschitzMax",
-           "empirical_lipschitz", "fit_exponent", "closest_pair", "contrast_table", "add_arguments",
-           "command"]
+           "empirical_lipschitz", "fit_exponent", "closest_pair", "contrast_table"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,61 +339,3 @@ def contrast_table(ns: Sequence[int] = (10, 100, 1000), ss: Sequence[float] = (1
             rows.append({"n": n, "s": s, "L_emp": lm.value, "L_true": lt, "contrast": lm.value / lt,
                          "min_gap2": lm.min_gap2})
     return {"d": d, "seed": seed, "cov": cov.tolist(), "rows": rows}
-
-
-# ---------------------------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------------------------
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of ``memverify separation lipschitz``."""
-    p.add_argument("--d", type=int, default=2, metavar="D", help="dimension of generated data (default: 2)")
-    p.add_argument("--n", type=int_list("--n", minimum=2), default=[10, 100, 1000], metavar="N1,N2",
-                   help="sample sizes of generated data (default: 10,100,1000)")
-    p.add_argument("--s", type=float_list("--s"), default=[1e-3, 1e-2, 1e-1, 1.0], metavar="S1,S2",
-                   help="noise levels s (Ye: sigma_s^2 = 1 - exp(-s); default: 0.001,0.01,0.1,1)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="data seed (default: 0)")
-    p.add_argument("--data", metavar="FILE", default=None,
-                   help="training set (.csv/.npy/builtin:NAME; exact rationals read, float64 for the search) "
-                        "instead of generated N(0, diag(1, 1/4, ...)) data; the Gaussian reference then uses "
-                        "the sample covariance")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def command(args: argparse.Namespace) -> int:
-    """``memverify separation lipschitz``: L_emp(s), L_true(s) and their contrast."""
-    if args.seed < 0:
-        raise SeparationError(f"--seed must be non-negative, got {args.seed}")
-    if args.data is not None:
-        from ..datasets import DataError, load_dataset
-
-        try:
-            rows = load_dataset(args.data)
-        except DataError as exc:
-            raise SeparationError(str(exc)) from None
-        D = np.array([[float(v) for v in row] for row in rows])
-        if len(D) < 2:
-            raise SeparationError(f"{args.data}: at least two samples are needed")
-        cov = np.atleast_2d(np.cov(D.T)) if len(D) > D.shape[1] else np.eye(D.shape[1])
-        out_rows = []
-        for s in args.s:
-            lm = empirical_lipschitz(s, D, seed=args.seed)
-            lt = gaussian_lipschitz(s, cov)
-            out_rows.append({"n": len(D), "s": s, "L_emp": lm.value, "L_true": lt, "contrast": lm.value / lt,
-                             "min_gap2": lm.min_gap2, "maximizer": lm.maximizer})
-        result: dict[str, Any] = {"data": args.data, "d": int(D.shape[1]), "cov": cov.tolist(),
-                                  "rows": out_rows}
-    else:
-        if args.d < 1:
-            raise SeparationError(f"--d must be at least 1, got {args.d}")
-        result = contrast_table(args.n, args.s, d=args.d, seed=args.seed)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print("Lipschitz constant of the empirical score L_emp(s) = sup_x ||Hess log p_hat_s||_2 against the "
-          "Gaussian 1/(sigma^2 + alpha^2 lambda_min(Sigma))")
-    print(f"{'n':>6} {'s':>9} {'L_emp':>12} {'L_true':>10} {'contrast':>12} {'min gap^2':>11}")
-    for r in result["rows"]:
-        print(f"{r['n']:>6} {r['s']:>9.3g} {r['L_emp']:>12.4g} {r['L_true']:>10.4g} {r['contrast']:>12.4g} "
-              f"{r['min_gap2']:>11.3g}")
-    return 0

@@ -15,7 +15,7 @@ finds nothing reports its budget and coverage: it is not a proof. ``--replay`` r
 example at its stored precisions; exit 0 whether or not the violation is reproduced.
 
 Bad input (unknown claim id, ``--budget`` <= 0, a malformed ``--param``, an unwritable ``--out``,
-a malformed or missing replay file) raises :class:`verify.cli.UsageError`: one line, exit 2,
+a malformed or missing replay file) raises :class:`verify.cli.arguments.UsageError`: one line, exit 2,
 nothing written.
 """
 
@@ -29,17 +29,17 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_BUDGET", "DEFAULT_DIGITS", "add_falsify_parser", "cmd_falsify"]
+from .arguments import UsageError, digits, positive_int, seed
+
+__all__ = ["DEFAULT_BUDGET", "DEFAULT_DIGITS", "add_parser", "command"]
 
 DEFAULT_BUDGET = 200
 DEFAULT_DIGITS = 50
 DEFAULT_SEED = 0
 
 
-def add_falsify_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``falsify`` subcommand to ``subparsers`` (from ``add_subparsers``) and return it."""
-    from ..cli import _digits, _positive, _seed  # here, not at import time: verify.cli imports this module
-
     p = subparsers.add_parser(
         "falsify", help="search a claim's inequality for a counterexample (or re-check a replay file)",
         description=(
@@ -53,10 +53,10 @@ def add_falsify_parser(subparsers: Any) -> argparse.ArgumentParser:
     mode.add_argument("--claim", metavar="ID", help="claim id (see --list)")
     mode.add_argument("--replay", metavar="FILE", help="re-check the counterexample stored in FILE")
     mode.add_argument("--list", action="store_true", help="list the falsifiable claim ids")
-    p.add_argument("--budget", type=_positive("--budget"), default=None,
+    p.add_argument("--budget", type=positive_int("--budget"), default=None,
                    help=f"examples to generate (default {DEFAULT_BUDGET}; shrinking gets as many more)")
-    p.add_argument("--seed", type=_seed, default=None, help=f"search seed (default {DEFAULT_SEED})")
-    p.add_argument("--digits", type=_digits, default=None,
+    p.add_argument("--seed", type=seed, default=None, help=f"search seed (default {DEFAULT_SEED})")
+    p.add_argument("--digits", type=digits, default=None,
                    help=f"working precision in decimal digits (default {DEFAULT_DIGITS}; the re-check "
                         "uses 30 more)")
     p.add_argument("--out", metavar="FILE", default=None,
@@ -64,15 +64,13 @@ def add_falsify_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=None, metavar="KEY=VALUE",
                    help="an exact parameter of the inequality (e.g. C=1/2); repeatable")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.set_defaults(func=cmd_falsify)
+    p.set_defaults(func=command)
     return p
 
 
 # -- input checks --------------------------------------------------------------------------------
 
 def _usage(message: str) -> Exception:
-    from ..cli import UsageError
-
     return UsageError(message)
 
 
@@ -108,11 +106,11 @@ def _check_out(path: Path) -> None:
 def _user_errors() -> tuple[type[BaseException], ...]:
     from hypothesis.errors import Unsatisfiable
 
+    from ..falsify.claims import ExampleError, ParameterError
+    from ..falsify.exact import ExactValueError
+    from ..falsify.registry import UnknownInequality
+    from ..falsify.replay_file import ReplayError
     from ..sampling import SamplerError
-    from .claims import ExampleError, ParameterError
-    from .exact import ExactValueError
-    from .registry import UnknownInequality
-    from .replay_file import ReplayError
 
     return (UnknownInequality, ParameterError, ExampleError, ReplayError, ExactValueError, SamplerError,
             Unsatisfiable)
@@ -128,7 +126,7 @@ def _refuse_with_replay(args: argparse.Namespace) -> None:
 
 # -- the command ---------------------------------------------------------------------------------
 
-def cmd_falsify(args: argparse.Namespace) -> int:
+def command(args: argparse.Namespace) -> int:
     """Run ``memverify falsify``; returns the exit code (0), raises ``UsageError`` on bad input."""
     try:
         if args.list:
@@ -147,7 +145,7 @@ def cmd_falsify(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from .registry import inequality_for, known_inequalities
+    from ..falsify.registry import inequality_for, known_inequalities
 
     rows = [(cid, inequality_for(cid)) for cid in known_inequalities()]
     if args.json:
@@ -162,9 +160,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from .engine import falsify
-    from .registry import inequality_for
-    from .replay_file import write_replay
+    from ..falsify.engine import falsify
+    from ..falsify.registry import inequality_for
+    from ..falsify.replay_file import write_replay
 
     params = _parse_params(args.param or [])
     out = None if args.out is None else Path(args.out)
@@ -252,7 +250,7 @@ def _print_report(report: Any, description: str, out: Path | None, written: Path
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .replay_file import replay
+    from ..falsify.replay_file import replay
 
     result = replay(Path(args.replay))
     if args.json:
@@ -261,12 +259,12 @@ def _replay(args: argparse.Namespace) -> int:
     print(f"replay {args.replay}: {result.claim or '(user bound)'}: {result.name}")
     print(f"  stored status: {result.stored_status or '?'}")
     for key, value in result.example.items():
-        from .exact import readable
+        from ..falsify.exact import readable
 
         print(f"    {key} = {json.dumps(readable(value)).replace(chr(34), '')}")
-    for digits, dec in ((result.digits, result.evaluation), (result.recheck_digits, result.recheck)):
+    for precision, dec in ((result.digits, result.evaluation), (result.recheck_digits, result.recheck)):
         extra = f" ({dec['reason']})" if dec.get("reason") else ""
-        print(f"  at {digits} digits: {dec['verdict']}{extra}; lhs = {dec['lhs']}, rhs = {dec['rhs']}, "
+        print(f"  at {precision} digits: {dec['verdict']}{extra}; lhs = {dec['lhs']}, rhs = {dec['rhs']}, "
               f"lhs - rhs = {dec['lhs_minus_rhs']}")
     if result.reproduced:
         print(f"  REPRODUCED: the violation is certain at {result.digits} and {result.recheck_digits} digits")

@@ -1,14 +1,53 @@
-"""Option parsers shared by every ``memverify`` subcommand: each returns the value or raises
-:class:`argparse.ArgumentTypeError` with one line naming the option (exit 2, nothing written)."""
+"""The bottom of the ``memverify`` command line: exit codes, :class:`UsageError`, the parser class
+and the option types shared by every subcommand.
+
+Each option type returns the value or raises :class:`argparse.ArgumentTypeError` with one line
+naming the option (exit 2, nothing written). This module imports nothing else from
+:mod:`verify.cli`; every subcommand module imports from it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["positive_int", "seed", "positive_float", "int_list", "float_list", "add_group"]
+__all__ = ["EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_NO_ENGINE", "EXIT_CHECKER_FAILED",
+           "DIGITS_RANGE", "DEFAULT_OUT", "UsageError", "CommandParser", "digits", "positive_int", "seed",
+           "positive_float", "int_list", "float_list", "add_group", "resolve_schedule",
+           "concrete_schedule", "check_out_dir"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_CHECKER_FAILED = 0, 1, 2, 3, 4
+DIGITS_RANGE = (20, 2000)
+DEFAULT_OUT = "memverify-report"
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit code 2."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that raises :class:`UsageError` instead of printing usage and exiting."""
+
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        raise UsageError(message)
+
+
+# -- option types --------------------------------------------------------------------------------
+
+def digits(text: str) -> int:
+    """A working precision in decimal digits, within :data:`DIGITS_RANGE`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--digits must be an integer, got {text!r}") from None
+    lo, hi = DIGITS_RANGE
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"--digits must be between {lo} and {hi}, got {value}")
+    return value
 
 
 def positive_int(option: str, minimum: int = 1) -> Callable[[str], int]:
@@ -84,14 +123,14 @@ def float_list(option: str) -> Callable[[str], list[float]]:
     return parse
 
 
+# -- parser building -----------------------------------------------------------------------------
+
 def add_group(subparsers: Any, name: str, help_text: str, description: str,
               children: Sequence[tuple[str, str, Callable[[argparse.ArgumentParser], None],
                                        Callable[[argparse.Namespace], int]]]) -> argparse.ArgumentParser:
     """A subcommand with its own subcommands: each child is (name, help, add_arguments, handler)."""
-    from .cli import _Parser
-
     p = subparsers.add_parser(name, help=help_text, description=description)
-    sub = p.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND", parser_class=CommandParser)
     sub.required = True
     for child_name, child_help, add_arguments, handler in children:
         child = sub.add_parser(child_name, help=child_help,
@@ -99,3 +138,32 @@ def add_group(subparsers: Any, name: str, help_text: str, description: str,
         add_arguments(child)
         child.set_defaults(func=handler)
     return p
+
+
+# -- values shared by several subcommands --------------------------------------------------------
+
+def resolve_schedule(spec: str):
+    """A schedule option: ``generic``, a built-in name, or expressions in ``t``."""
+    from derivations.schedules import generic_schedule
+    from derivations.schedules import resolve_schedule as resolve
+
+    return generic_schedule() if spec.strip() == "generic" else resolve(spec)
+
+
+def concrete_schedule(spec: str):
+    """A schedule with a time axis (not ``generic``)."""
+    schedule = resolve_schedule(spec)
+    if schedule.generic:
+        raise UsageError("--schedule generic has no time axis; name a concrete schedule")
+    return schedule
+
+
+def check_out_dir(out: Path, option: str = "--out") -> None:
+    """Refuse, before any work, an output directory that could not be created or written."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{option} {out}: exists and is not a directory")
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise UsageError(f"{option} {out}: cannot create a directory under {parent}")

@@ -1,0 +1,105 @@
+"""``memverify run``: run the selected claims, print a summary, write the report directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .arguments import DEFAULT_OUT, DIGITS_RANGE, EXIT_CHECKER_FAILED, EXIT_OK, check_out_dir, digits, seed
+
+__all__ = ["add_parser", "command"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``run`` to ``subparsers`` (from ``add_subparsers``) and return it."""
+    p = subparsers.add_parser("run", help="run the claims' checks and write a report",
+                              description="Run the selected claims on built-in defaults, print a summary "
+                                          "and write DIR/report.json, DIR/report.md, DIR/derivations.tex.")
+    p.add_argument("--claims", metavar="GLOB", default=None,
+                   help="comma-separated claim-id globs, e.g. 'LLY25-*,CONV-SNR' (default: all)")
+    p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
+                   help=f"report directory (default: {DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="fewer sample points and steps")
+    p.add_argument("--digits", type=digits, default=50, metavar="P",
+                   help=f"working precision in decimal digits, {DIGITS_RANGE[0]}..{DIGITS_RANGE[1]} "
+                        "(default: 50)")
+    p.add_argument("--seed", type=seed, default=0, metavar="S", help="random seed (default: 0)")
+    p.add_argument("--schedules", metavar="NAMES", default=None,
+                   help="comma-separated built-in schedules to check (default: all built-ins)")
+    p.set_defaults(func=command)
+    return p
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the claims, write the report, print the summary; exit 0 whatever the verdicts (4 when a
+    claim's checker failed)."""
+    from ..registry import RunContext, select
+
+    claims = select(args.claims)
+    schedules: tuple[str, ...] = ()
+    if args.schedules:
+        from derivations.schedules import builtin_schedule
+
+        schedules = tuple(s.strip() for s in args.schedules.split(",") if s.strip())
+        for name in schedules:
+            builtin_schedule(name)  # raises ScheduleError for an unknown name
+    out = Path(args.out)
+    check_out_dir(out)
+
+    from ..progress import RunProgress
+    from ..report import build_report, render_markdown, write_report_dir
+    from ..runner import run_claims
+
+    start = time.perf_counter()
+    with RunProgress(len(claims)) as progress:
+        ctx = RunContext(digits=args.digits, seed=args.seed, quick=args.quick,
+                         schedules=schedules, progress=progress.note)
+        outcome = run_claims(claims, ctx, on_start=lambda c: progress.start(c.id),
+                             on_finish=progress.finish)
+        results = outcome.results
+        progress.note("derivations.tex")
+        tex = derivations_tex(schedules)
+    settings = {"claims": args.claims or "*", "digits": args.digits, "seed": args.seed,
+                "quick": args.quick, "schedules": list(schedules) or "all built-ins"}
+    report = build_report(claims, results, settings, time.perf_counter() - start,
+                          checker_failed=outcome.failed)
+    files: dict[str, str | bytes] = {"report.json": json.dumps(report, indent=2) + "\n",
+                                     "report.md": render_markdown(report), "derivations.tex": tex}
+    for result in results:
+        files.update(result.figures)
+    write_report_dir(out, files)
+    print_summary(report, out)
+    if outcome.failed:
+        print(f"memverify: the checker of {', '.join(outcome.failed)} failed; "
+              f"{'that claim is' if len(outcome.failed) == 1 else 'those claims are'} inconclusive "
+              f"(the error is in {out}/report.md)", file=sys.stderr)
+        return EXIT_CHECKER_FAILED
+    return EXIT_OK
+
+
+def derivations_tex(schedules: tuple[str, ...]) -> str:
+    """The LaTeX document of the generic schedule and the given built-ins (default: all)."""
+    from derivations.printing import derivation_report, to_latex_document
+    from derivations.schedules import BUILTIN_SCHEDULES, builtin_schedule, generic_schedule
+
+    names = schedules or BUILTIN_SCHEDULES
+    reports = [derivation_report(generic_schedule())]
+    reports += [derivation_report(builtin_schedule(n)) for n in names]
+    return to_latex_document(reports)
+
+
+def print_summary(report: dict, out: Path) -> None:
+    """One line per claim, then the verdict counts."""
+    rows = [(c["id"], str(c["status"]), f"{c['seconds']:.2f}", c["summary"]) for c in report["claims"]]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'claim':<{width}}  {'verdict':<13} {'seconds':>8}  summary")
+    for cid, status, secs, summary in rows:
+        print(f"{cid:<{width}}  {status:<13} {secs:>8}  {summary}")
+    counts = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
+    print(f"\n{len(rows)} claims: {counts}. {report['seconds']:.1f} s. Report: {out}/report.md")
+    if report.get("checker_failed"):
+        print(f"Checker failed (no verdict): {', '.join(report['checker_failed'])}")
