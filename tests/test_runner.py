@@ -87,3 +87,36 @@ def test_a_raising_checker_still_gives_a_written_report(test_claims, tmp_path, c
     assert "RuntimeError" in (out / "report.md").read_text()
     captured = capsys.readouterr()
     assert "TEST-RAISES" in captured.err and "TEST-RAISES" in captured.out
+
+
+def test_parallel_runs_give_the_same_results_in_the_same_order(test_claims):
+    from verify.registry import RunContext
+    from verify.runner import work_groups
+
+    sequential = run_claims(test_claims, RunContext(), jobs=1)
+    parallel = run_claims(test_claims, RunContext(), jobs=2, expected={"TEST-RAISES": 100.0})
+    assert [r.id for r in parallel.results] == [c.id for c in test_claims]
+    assert [(r.status, r.summary) for r in parallel.results] == \
+        [(r.status, r.summary) for r in sequential.results]
+    assert sorted(parallel.failed) == sorted(sequential.failed)
+    assert work_groups(test_claims, {"TEST-RAISES": 100.0})[0][0].id == "TEST-RAISES"
+
+
+def test_a_group_stays_together_and_a_dead_worker_costs_only_its_claims(test_claims, monkeypatch):
+    import os
+
+    from verify.registry import RunContext
+    from verify.runner import work_groups
+
+    module = sys.modules[MODULE]
+    module.dies = lambda ctx: os._exit(7)
+    grouped = [Claim(f"TEST-G{k}", "MEMVERIFY", "-", "grouped", r"x = x", "reconstructed", "test",
+                     checker=f"{MODULE}:ok", group="g") for k in (1, 2)]
+    dying = Claim("TEST-DIES", "MEMVERIFY", "-", "dies", r"x = x", "reconstructed", "test",
+                  checker=f"{MODULE}:dies")
+    groups = work_groups([*grouped, dying, test_claims[0]])
+    assert [[c.id for c in g] for g in groups if len(g) == 2] == [["TEST-G1", "TEST-G2"]]
+    outcome = run_claims([dying, test_claims[0]], RunContext(), jobs=2)
+    status = {r.id: r for r in outcome.results}
+    assert status["TEST-OK"].status is Verdict.VERIFIED
+    assert outcome.failed == ["TEST-DIES"] and "exit code 7" in status["TEST-DIES"].evidence[0].detail

@@ -51,7 +51,7 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "every schedule maps onto regular coordinates (symbolic); Gaussian starts on every "
           "built-in training set certified by the tail lemma after Taylor steps in ball "
           "arithmetic, re-checked at +20 digits; the tie condition exhibited",
-          checker="verify.checks.endpoints:check_lly25_t1"),
+          checker="verify.checks.endpoints:check_lly25_t1", group="endpoints"),
     Claim("LLY25-T2", "LLY25", "Thm. 2", "Stochastic generation yields a training sample plus Gaussian noise",
           r"dZ=[b^\star-\zeta s^\star]dt+\sqrt{2\zeta}\,d\bar W,\ Z_1\sim\mathcal N(0,I)\ \Rightarrow\ "
           r"Z_\delta\overset{d}{=}\alpha(\delta)X_K+\sigma(\delta)\xi,\ K\sim\mathrm{U}\{1..N\},"
@@ -64,7 +64,7 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "N = 3 sampler (float64 vs mpmath on the same draws, coupled-noise refinement), chi-square of "
           "nearest-atom frequencies and Kolmogorov-Smirnov tests of the residuals at delta = 1/20, "
           "1/100 (p > 0.001); verdict conditional on the stopping time",
-          checker="verify.checks.stochastic:check_lly25_t2"),
+          checker="verify.checks.stochastic:check_lly25_t2", group="endpoints"),
     Claim("LLY25-T3", "LLY25", "Thm. 3 (Eq. 9)", "Endpoint under an estimation error",
           r"Z_0=\lim_{t\to0}\Big[m(Z_t,t)\Big(\alpha-\frac{\dot\alpha\sigma}{\dot\sigma}\Big)"
           r"-e(Z_t,t)\frac{\sigma}{\dot\sigma}\Big]", R,
@@ -72,30 +72,30 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "built-in); numeric: Euler endpoints of six error families on builtin:triangle, K = 16..2048, "
           "converge to the derived limit with fitted rates; the growing family diverges like h^(-kappa p); "
           "one start per family re-run in ball arithmetic",
-          checker="verify.checks.estimation:check_lly25_t3"),
+          checker="verify.checks.estimation:check_lly25_t3", group="estimation"),
     Claim("LLY25-C1", "LLY25", "Cor. 1", "Uniformly bounded error still ends on a training sample",
           r"\sup\lVert e\rVert<\infty\ \Rightarrow\ Z_0\in\{X_i\}", R,
           "symbolic: shift 0 and accumulated error 0 per schedule; numeric: bounded and random bounded "
           "errors, endpoints converge to training samples, ball-certified distances; falsification search",
-          checker="verify.checks.estimation:check_lly25_c1"),
+          checker="verify.checks.estimation:check_lly25_c1", group="estimation"),
     Claim("LLY25-C2", "LLY25", "Cor. 2", "Critically scaled error shifts the endpoint by a bounded amount",
           r"e=\lambda\frac{\dot\sigma}{\sigma}v\Rightarrow Z_0=X_k-\lambda v;\quad "
           r"e=\varepsilon\frac{\dot\sigma}{\sigma}f(x)\Rightarrow Z_0=X_k-\varepsilon f(Z_0)", R,
           "symbolic: shift -1 and accumulated error 1 per schedule; numeric: convergence to X_k - lambda v "
           "and to the certified fixed points of the random critical field",
-          checker="verify.checks.estimation:check_lly25_c2"),
+          checker="verify.checks.estimation:check_lly25_c2", group="estimation"),
     Claim("LLY25-C3", "LLY25", "Cor. 3", "Error inversely proportional to the density",
           r"e=\lambda v/\tilde\rho_t,\ \tilde\rho_t=N(2\pi\sigma^2)^{d/2}\rho_t\ \Rightarrow\ "
           r"Z_0\in\{X_i\}", R,
           "one-atom closed form and its blow-up criterion (int dt/sigma); exact counterexample; blow-up "
           "probability against simulation; three-atom fates per schedule",
-          checker="verify.checks.estimation:check_lly25_c3"),
+          checker="verify.checks.estimation:check_lly25_c3", group="estimation"),
     # -- Li, Lin, Yu 2026 ----------------------------------------------------------------------
     Claim("LLY26-T1", "LLY26", "Thm. 1", "Continuous-time oracle generation recovers training samples",
           r"Z_0\in\{X_1,\dots,X_N\}\ \text{for the ODE and the SDE}", R,
           "the deterministic evidence of LLY25-T1 (certified endpoints) and the stochastic evidence "
           "of LLY25-T2 (law of the endpoint at a stopping time and its limit), combined",
-          checker="verify.checks.endpoints:check_lly26_t1"),
+          checker="verify.checks.endpoints:check_lly26_t1", group="endpoints"),
     Claim("LLY26-T2", "LLY26", "Thm. 2", "Euler discretization stays within C sqrt(h)",
           r"\min_i\lVert \hat Z_0^{h}-X_i\rVert\le C\sqrt h", R,
           "per schedule (4 built-ins + sigma = t^(1/4)) x K = 2^2..2^9 x 1000 Gaussian starts (N = 100, "
@@ -104,36 +104,36 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "sets; near-tie probability (Wilson) and certified band width against the linearized gain; "
           "exact tie counterexample; falsification search (memverify falsify --claim LLY26-T2 finds, "
           "shrinks and re-checks a tie; LLY26-T2-margin finds nothing at budget 1000, not a proof)",
-          checker="verify.checks.discretization:check_lly26_t2"),
+          checker="verify.checks.discretization:check_lly26_t2", group="discretization"),
     Claim("LLY26-T3", "LLY26", "Thm. 3", "Euler-Maruyama: within C sqrt(h) plus Gaussian noise",
           r"\hat Z_0^{h}=X_i+O(\sqrt h)+\mathcal N(0,\Sigma_h),\ \Sigma_h\to0", R,
           "the same sweep for Euler-Maruyama (zeta = sigma sigma', Brownian paths coupled across h); the "
           "Gaussian term against the exact one-atom discrete law (Kolmogorov-Smirnov, Bonferroni 0.001); "
           "fitted orders of sqrt(v_h) and of the deterministic part; path-by-path strong errors; "
           "constant zeta (unstable); 50-digit balls; near-tie probability; falsification search",
-          checker="verify.checks.discretization:check_lly26_t3"),
+          checker="verify.checks.discretization:check_lly26_t3", group="discretization"),
     Claim("LLY26-T4", "LLY26", "Thm. 4", "Accumulated estimation error controls the endpoint deviation",
           r"\operatorname{dist}(Z_0,\{X_i\})\le E_{\rm acc}=\limsup_{t\to0}\sigma(t)\int_t^1"
           r"\frac{\lVert e(Z_s,s)\rVert}{\sigma(s)}\,ds", R,
           "symbolic: variation of constants; numeric: sample-wise dist <= |D^h| + E_acc^h along Euler "
           "paths with D^h -> 0 and E_acc^h -> E_acc; the oracle comparison dev <= dev_0 + E_acc^h is "
           "reported (it fails at finite h); falsification search",
-          checker="verify.checks.estimation:check_lly26_t4"),
+          checker="verify.checks.estimation:check_lly26_t4", group="estimation"),
     Claim("LLY26-T5", "LLY26", "Thm. 5", "Estimation error: stochastic sampler",
           r"\text{as Thm. 4 for Euler-Maruyama (coupled noise)}", R,
           "as LLY26-T4 for Euler-Maruyama with Brownian paths coupled across h",
-          checker="verify.checks.estimation:check_lly26_t5"),
+          checker="verify.checks.estimation:check_lly26_t5", group="estimation"),
     Claim("LLY26-T6", "LLY26", "Thm. 6", "Overfitting (definition and consequence)",
           r"\text{overfit}:\ 0<\mathrm{TE}<\infty,\ \mathrm{ED}\le\tau;\quad "
           r"\lVert e\rVert\sigma/\dot\sigma\to0\Rightarrow\text{overfit}", R,
           "the predicate on every error family and schedule; training excess TE in closed form or by "
           "Monte Carlo; the tension that finite TE forces E_acc = 0",
-          checker="verify.checks.estimation:check_lly26_t6"),
+          checker="verify.checks.estimation:check_lly26_t6", group="estimation"),
     Claim("LLY26-T7", "LLY26", "Thm. 7", "Underfitting (definition and consequence)",
           r"\limsup_{t\to0}\lVert e\rVert\sigma/\dot\sigma=\infty\Rightarrow\text{recovery breaks}", R,
           "the predicate and the measured consequence on every error family and schedule; a rotational "
           "error with an unbounded ratio that still recovers the sample (exact)",
-          checker="verify.checks.estimation:check_lly26_t7"),
+          checker="verify.checks.estimation:check_lly26_t7", group="estimation"),
     Claim("LLY26-DECOMP", "LLY26", "-", "Sample-wise decomposition of a generated sample",
           r"\hat Z_0=X+\Delta_{\mathrm{disc}}+\Delta_{\mathrm{est}}+G,\quad "
           r"\Delta_{\mathrm{est}}=-h\sum_k P_k e_k,\ \lVert\Delta_{\mathrm{est}}\rVert\le h\sum_k|P_k|"
@@ -171,14 +171,14 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "quadrature (d = 1 mpmath, d = 2 Gauss-Legendre); the approximation derived as the "
           "single-Gaussian MMSE by SymPy Gaussian conditioning; relative error per t, holds where its "
           "interval lies within +-1 %",
-          checker="verify.checks.edge_losses:check_edge_t31"),
+          checker="verify.checks.edge_losses:check_edge_t31", group="gmm-losses"),
     Claim("EDGE-T32", "EDGE", "Thm. 3.2", "Partially-memorizing-minus-memorizing loss",
           r"\mathcal L_{N,t}(\theta_{{\rm pmem},M})-\mathcal L_{N,t}(\theta_{\rm mem})"
           r"\approx C\,d\sigma_\star^2(1-M/N),\ C\in[1,2]",
           R, "C(t) with paired 95 % intervals for M/N in {0.2, ..., 0.9} on the paper's setting and on "
           "d in {10, 30, 50} x N in {50, 100, 200}; the low-noise C against the noise-free "
           "nearest-memorized-neighbour constant (Bonferroni); cells where C leaves [1, 2] reported",
-          checker="verify.checks.edge_losses:check_edge_t32"),
+          checker="verify.checks.edge_losses:check_edge_t32", group="gmm-losses"),
     Claim("EDGE-MSTAR", "EDGE", "§3", "Crossover model size is linear in N",
           r"M^\star=cN,\ c=1-\frac{\sum_t\lambda_t(1+\psi_t\sigma_\star^2)^{-1}}{\sum_t\lambda_tC_t}"
           r"\ \text{free of }d,K", R,
@@ -193,7 +193,7 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "fully measured losses (root of the weighted excess curves, jackknife interval); a match is "
           "within 0.02 of 4/5; robustness over sub-grids, a second training set, sigma_star^2 in "
           "{0.5, 2}",
-          checker="verify.checks.edge_losses:check_edge_45"),
+          checker="verify.checks.edge_losses:check_edge_45", group="gmm-losses"),
     Claim("EDGE-DEF22", "EDGE", "Def. 2.2", "Memorization criterion",
           r"\lVert x-x_{(1)}\rVert^2<\tfrac19\lVert x-x_{(2)}\rVert^2", R,
           "verify.gmm.criterion against exact rationals: random floats and floats on the boundary up to "
@@ -249,19 +249,19 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "its spectrum; mpmath midpoint values; the closed-form Hessian against finite differences; "
           "multi-start maxima over x with fitted exponent -4, the constant (>= 1/4, exactly 1/4 for two "
           "atoms) between certified lower and upper bounds; the Gaussian value against finite differences",
-          checker="verify.checks.separation_lipschitz:check_sep_lip"),
+          checker="verify.checks.separation_lipschitz:check_sep_lip", group="separation-lipschitz"),
     Claim("SEP-T51", "SEP", "Thm. 5.1", "Approximation separation (network sizes)",
           r"N_1=\tilde O(n\log^4\epsilon^{-1})\ \text{vs}\ "
           r"N_2=\tilde O(\epsilon^{-d/2\beta}\log^9\epsilon^{-1})",
           R, "out of scope: an existence result for ReLU networks with unspecified constants and only "
           "sufficient sizes (no matching lower bound in the main text); the measurable proxy reported: the "
           "Lipschitz contrast of the empirical and the true score as n grows",
-          checker="verify.checks.separation_lipschitz:check_sep_t51"),
+          checker="verify.checks.separation_lipschitz:check_sep_t51", group="separation-lipschitz"),
     Claim("SEP-PRUNE", "SEP", "Alg. 1", "Attention-head pruning reduces memorization",
           r"\text{memorization ratio }73.82\%\to68.58\%\ \text{(CIFAR-10 DiT)}", R,
           "out of scope: needs the trained DiT and CIFAR-10; the same Lipschitz contrast reported as the "
           "measurable proxy",
-          checker="verify.checks.separation_lipschitz:check_sep_prune"),
+          checker="verify.checks.separation_lipschitz:check_sep_prune", group="separation-lipschitz"),
     # -- the toolkit's own -------------------------------------------------------------------------
     Claim("CONV-SNR", "MEMVERIFY", "MATH.md §3", "One oracle flow for all schedules, up to t -> alpha/sigma",
           r"\frac{d}{dt}\frac{Z_t}{\sigma}=m(Z_t,t)\frac{d}{dt}\frac{\alpha}{\sigma},\qquad "

@@ -50,6 +50,14 @@ class Claim:
     checks: str  # how memverify decides it
     checker: str | None = None  # "module:function" taking a RunContext
     planned: str = ""  # where its checks will come, while checker is None
+    #: claims of one group share work (module-level caches, one checker reusing another's
+    #: result); a parallel run keeps a group in one worker process, in catalogue order
+    group: str = ""
+
+    @property
+    def work_group(self) -> str:
+        """The group this claim runs in (its own id when it shares no work)."""
+        return self.group or self.id
 
     def load_checker(self) -> Callable[[RunContext], ClaimResult] | None:
         """The checker function (imported now), or None when the claim has none yet."""

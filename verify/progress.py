@@ -29,7 +29,8 @@ class RunProgress:
 
             self._rich = Progress(TextColumn("{task.description}"), BarColumn(),
                                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                                  console=Console(stderr=True), transient=True)
+                                  console=Console(stderr=True), transient=True,
+                                  auto_refresh=False)  # no refresh thread: workers are forked
             self._rich.__enter__()
             self._task = self._rich.add_task("memverify run", total=self.total)
         return self
@@ -41,17 +42,18 @@ class RunProgress:
 
     def start(self, claim_id: str) -> None:
         if self._rich is not None:
-            self._rich.update(self._task, description=f"{claim_id}")
+            self._rich.update(self._task, description=f"{claim_id}", refresh=True)
 
     def note(self, message: str) -> None:
         """A sub-step of the current claim (shown on a terminal only)."""
         if self._rich is not None:
-            self._rich.update(self._task, description=message[:70])
+            self._rich.update(self._task, description=message[:70], refresh=True)
 
     def finish(self, result: ClaimResult) -> None:
         self.done += 1
         if self._rich is not None:
             self._rich.advance(self._task)
+            self._rich.refresh()
             self._rich.console.print(f"{result.id:<14} {result.status:<13} {result.seconds:7.2f} s")
         elif self.enabled:
             print(f"[{self.done}/{self.total}] {result.id}: {result.status} ({result.seconds:.2f} s)",

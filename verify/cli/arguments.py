@@ -50,8 +50,8 @@ def digits(text: str) -> int:
     return value
 
 
-def positive_int(option: str, minimum: int = 1) -> Callable[[str], int]:
-    """An integer ``>= minimum`` (default 1)."""
+def positive_int(option: str, minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
+    """An integer ``>= minimum`` (default 1) and, if given, ``<= maximum``."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -61,6 +61,9 @@ def positive_int(option: str, minimum: int = 1) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(
                 f"{option} must be a positive integer, got {value}" if minimum == 1
                 else f"{option} must be an integer >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(
+                f"{option} must be at most {maximum:,} (the limit), got {value:,}")
         return value
 
     return parse

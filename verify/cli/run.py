@@ -9,7 +9,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .arguments import DEFAULT_OUT, DIGITS_RANGE, EXIT_CHECKER_FAILED, EXIT_OK, check_out_dir, digits, seed
+from .arguments import (
+    DEFAULT_OUT,
+    DIGITS_RANGE,
+    EXIT_CHECKER_FAILED,
+    EXIT_OK,
+    check_out_dir,
+    digits,
+    positive_int,
+    seed,
+)
+
+#: most worker processes ``--jobs`` accepts
+MAX_JOBS = 64
 
 __all__ = ["add_parser", "command"]
 
@@ -30,6 +42,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed, default=0, metavar="S", help="random seed (default: 0)")
     p.add_argument("--schedules", metavar="NAMES", default=None,
                    help="comma-separated built-in schedules to check (default: all built-ins)")
+    p.add_argument("--jobs", type=positive_int("--jobs", maximum=MAX_JOBS), default=None, metavar="N",
+                   help="worker processes running claims side by side (default: the number of cores; "
+                        "the report is the same for every N)")
     p.set_defaults(func=command)
     return p
 
@@ -59,7 +74,8 @@ def command(args: argparse.Namespace) -> int:
         ctx = RunContext(digits=args.digits, seed=args.seed, quick=args.quick,
                          schedules=schedules, progress=progress.note)
         outcome = run_claims(claims, ctx, on_start=lambda c: progress.start(c.id),
-                             on_finish=progress.finish)
+                             on_finish=progress.finish, jobs=args.jobs or default_jobs(),
+                             expected=last_timings(out))
         results = outcome.results
         progress.note("derivations.tex")
         tex = derivations_tex(schedules)
@@ -79,6 +95,24 @@ def command(args: argparse.Namespace) -> int:
               f"(the error is in {out}/report.md)", file=sys.stderr)
         return EXIT_CHECKER_FAILED
     return EXIT_OK
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def last_timings(out: Path) -> dict[str, float]:
+    """Seconds per claim from the report already in ``out`` (schedules the longest work first)."""
+    from ..report import load_report
+
+    report = load_report(out / "report.json") or {}
+    claims = report.get("claims", []) if isinstance(report, dict) else []
+    return {c["id"]: float(c["seconds"]) for c in claims
+            if isinstance(c, dict) and isinstance(c.get("id"), str)
+            and isinstance(c.get("seconds"), int | float)}
 
 
 def derivations_tex(schedules: tuple[str, ...]) -> str:
