@@ -19,7 +19,7 @@ from derivations.schedules import BUILTIN_SCHEDULES, T, builtin_schedule
 from ..datasets import BUILTIN_DATASETS, load_dataset
 from ..engine.endpoint import EndpointResult, certify_endpoint
 from ..registry import RunContext
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, Verdict, decide
 from . import reused_within_a_run
 
 __all__ = ["check_lly25_t1", "check_lly26_t1", "check_lly_ties", "gaussian_starts",
@@ -132,6 +132,7 @@ def _check_lly25_t1(ctx: RunContext) -> ClaimResult:
         passed=True if tie_ok else None,
         detail=f"certified exact tie; endpoint ({', '.join(tie.endpoint or [])}) is not a training "
                "sample" if tie_ok else f"unexpected: {tie.status} {tie.tie_kind}",
+        bound=Bound(0 if tie_ok else 1, 0, quantity="outcomes other than the exact tie"),
         data={"endpoint": tie.endpoint}))
     status, summary = decide(evidence, "deterministic endpoints")
     condition = ""
@@ -251,6 +252,7 @@ def _float64_side_by_side(ctx: RunContext) -> Evidence:
         detail=f"float64 batch picks row {picked} ({'trusted' if trusted else 'flagged: ' + fast.reason[0]}"
                f"); the certified engine at {sure.digits} digits: row {sure.index} (commit SNR "
                f"{sure.commit_snr}). The float64 start has crossed the mirror in rounding.",
+        bound=Bound(0 if ok else 1, 0, quantity="trusted float64 answers that differ from the engine's"),
         data={"float64_index": picked, "float64_trusted": trusted, "certified_index": sure.index})
 
 
@@ -280,6 +282,8 @@ def check_lly_ties(ctx: RunContext) -> ClaimResult:
         passed=True if resolved else None,
         detail="every offset certified to the nearer atom (1, 0) at k + 20 digits; commit SNR "
                + ", ".join(f"k={k}: {r.commit_snr}" for k, r in zip(ks, series, strict=True)),
+        bound=Bound(sum(not (r.status == "training-sample" and r.index == 1) for r in series), 0,
+                    quantity="offsets not certified to the nearer atom"),
         data={"k": list(ks), "commit_snr": [r.commit_snr for r in series]}))
     # Commit law: linearising the transverse coordinate, eta' = (|u|^2 ell / 4) eta, so the
     # offset grows like exp(|u|^2 ell^2 / 8) and the commit SNR obeys ell_c^2 ~ (8 ln 10/|u|^2) k.
