@@ -66,7 +66,7 @@ class ExpressionError(ValueError):
 
 
 def _implicit_products(text: str) -> str:
-    """Insert ``*`` where a number or ``)`` is followed by a name, a number or ``(``, and where a
+    """Read ``^`` as ``**`` (token by token, so that it binds like a power) and insert ``*`` where a number or ``)`` is followed by a name, a number or ``(``, and where a
     variable or constant name is followed by ``(`` or a name (``2t``, ``t(1-t)``, ``pi t``)."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -79,7 +79,7 @@ def _implicit_products(text: str) -> str:
             continue
         if prev is not None and _multiplies(prev, tok):
             out.append("*")
-        out.append(tok.string)
+        out.append("**" if tok.string == "^" else tok.string)  # ^ is a power, with its precedence
         prev = tok
     return " ".join(out)
 
@@ -186,7 +186,7 @@ class _Builder:
             if left.is_Rational and right.is_Rational:
                 self.rational_size(left, right)
             return self.checked(left / right)
-        if isinstance(op, ast.Pow | ast.BitXor):
+        if isinstance(op, ast.Pow):
             return self.power(left, right)
         raise self.fail(f"the operator {type(op).__name__} is not allowed (use + - * / ** or ^)")
 

@@ -26,6 +26,8 @@ T = sp.Symbol("t", positive=True)
 VALID = [
     ("1-t", 1 - T),
     ("t^2", T**2),
+    ("1-t+1000*t^2*(1-t)^2", 1 - T + 1000 * T**2 * (1 - T) ** 2),  # ^ binds like **
+    ("-t^2", -(T**2)),
     ("t**2", T**2),
     ("0.25*t*(1-t)", sp.Rational(1, 4) * T * (1 - T)),
     ("2.5e-3*t", sp.Rational(1, 400) * T),
