@@ -66,8 +66,9 @@ class ExpressionError(ValueError):
 
 
 def _implicit_products(text: str) -> str:
-    """Read ``^`` as ``**`` (token by token, so that it binds like a power) and insert ``*`` where a number or ``)`` is followed by a name, a number or ``(``, and where a
-    variable or constant name is followed by ``(`` or a name (``2t``, ``t(1-t)``, ``pi t``)."""
+    """Read ``^`` as ``**`` (token by token, so that it binds like a power) and insert ``*`` where
+    a number or ``)`` is followed by a name, a number or ``(``, and where a variable or constant
+    name is followed by ``(`` or a name (``2t``, ``t(1-t)``, ``pi t``)."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):

@@ -63,6 +63,6 @@ def exact_number(text: str, where: str = "value", *, max_chars: int = MAX_NUMBER
     if m is not None:
         q = int(m["q"])
         if q == 0:
-            raise NumberError(f"{where}: {shorten(s)} has denominator zero")
+            raise NumberError(f"{where}: {shorten(s)} is not a decimal or p/q rational (denominator zero)")
         return Fraction(int(m["p"]), q)
     raise NumberError(f"{where}: {shorten(s)} is not a decimal or p/q rational")

@@ -36,13 +36,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def command(args: argparse.Namespace) -> int:
     """Certify the endpoint and print it (text or JSON)."""
-    from ..datasets import load_dataset, parse_vector
+    from ..datasets import load_dataset
+    from ..inputs import ball_magnitude, check_magnitude, vector
 
     data = load_dataset(args.data)
-    start = parse_vector(args.start, "--start")
+    start = vector(args.start, "--start")
     if len(start) != len(data[0]):
         raise UsageError(f"--start has {len(start)} entries but the training samples have "
                          f"dimension {len(data[0])}")
+    limit, why = ball_magnitude(args.digits), f"the {args.digits}-digit ball arithmetic of the flow"
+    check_magnitude(data, f"--data {args.data}", limit, why)
+    check_magnitude([start], "--start", limit, why)
     schedule = concrete_schedule(args.schedule)
     from ..engine.endpoint import certify_endpoint
 

@@ -22,9 +22,11 @@ nothing written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,8 @@ from .arguments import UsageError, digits, positive_int, seed
 __all__ = ["DEFAULT_BUDGET", "DEFAULT_DIGITS", "add_parser", "command"]
 
 DEFAULT_BUDGET = 200
+#: Largest --budget.
+MAX_BUDGET = 100_000
 DEFAULT_DIGITS = 50
 DEFAULT_SEED = 0
 
@@ -53,7 +57,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     mode.add_argument("--claim", metavar="ID", help="claim id (see --list)")
     mode.add_argument("--replay", metavar="FILE", help="re-check the counterexample stored in FILE")
     mode.add_argument("--list", action="store_true", help="list the falsifiable claim ids")
-    p.add_argument("--budget", type=positive_int("--budget"), default=None,
+    p.add_argument("--budget", type=positive_int("--budget", maximum=MAX_BUDGET), default=None,
                    help=f"examples to generate (default {DEFAULT_BUDGET}; shrinking gets as many more)")
     p.add_argument("--seed", type=seed, default=None, help=f"search seed (default {DEFAULT_SEED})")
     p.add_argument("--digits", type=digits, default=None,
@@ -116,6 +120,21 @@ def _user_errors() -> tuple[type[BaseException], ...]:
             Unsatisfiable)
 
 
+@contextlib.contextmanager
+def _hypothesis_storage_elsewhere():
+    """Hypothesis caches what it learns in ``./.hypothesis``; the command points it at a temporary
+    directory (removed afterwards), so that it leaves nothing in the working directory."""
+    import hypothesis.configuration as configuration
+
+    previous = vars(configuration).get("__hypothesis_home_directory")  # None: not chosen yet
+    with tempfile.TemporaryDirectory(prefix="memverify-hypothesis-") as tmp:
+        configuration.set_hypothesis_home_dir(tmp)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(previous)
+
+
 def _refuse_with_replay(args: argparse.Namespace) -> None:
     given = [flag for flag, value in (("--budget", args.budget), ("--seed", args.seed),
                                       ("--digits", args.digits), ("--out", args.out),
@@ -134,7 +153,8 @@ def command(args: argparse.Namespace) -> int:
         if args.replay is not None:
             _refuse_with_replay(args)
             return _replay(args)
-        return _search(args)
+        with _hypothesis_storage_elsewhere():
+            return _search(args)
     except _user_errors() as exc:
         from hypothesis.errors import Unsatisfiable
 
