@@ -82,7 +82,9 @@ def _terminations_unwind():
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    from derivations.display import infinity_symbols
+
+    return infinity_symbols(" ".join(str(exc).split()))
 
 
 def _is_user_error(exc: BaseException) -> bool:

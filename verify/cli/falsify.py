@@ -24,14 +24,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .arguments import UsageError, digits, positive_int, seed
+from .arguments import UsageError, digits, output_file, positive_int, seed
 
 __all__ = ["DEFAULT_BUDGET", "DEFAULT_DIGITS", "add_parser", "command"]
 
@@ -94,17 +93,6 @@ def _parse_params(items: list[str]) -> dict[str, Fraction]:
         except DataError as exc:
             raise _usage(str(exc)) from None
     return out
-
-
-def _check_out(path: Path) -> None:
-    """Refuse, before searching, a replay path that could not be written."""
-    if path.is_dir():
-        raise _usage(f"--out {path}: is a directory")
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise _usage(f"--out {path}: the directory {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise _usage(f"--out {path}: not writable")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -185,9 +173,7 @@ def _search(args: argparse.Namespace) -> int:
     from ..falsify.replay_file import write_replay
 
     params = _parse_params(args.param or [])
-    out = None if args.out is None else Path(args.out)
-    if out is not None:
-        _check_out(out)
+    out = None if args.out is None else output_file(args.out, "--out")  # refused before searching
     ineq = inequality_for(args.claim, params)
     budget = DEFAULT_BUDGET if args.budget is None else args.budget
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -200,7 +186,10 @@ def _search(args: argparse.Namespace) -> int:
                      progress=None if args.json else progress)
     written = None
     if out is not None and report.example is not None:
-        written = write_replay(report, out)
+        try:
+            written = write_replay(report, out)
+        except OSError as exc:
+            raise _usage(f"--out {out}: cannot write ({exc.strerror or type(exc).__name__})") from None
     if args.json:
         data = report.to_json() | {"description": ineq.description,
                                    "replay_file": None if written is None else str(written)}

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from derivations.display import with_infinity_symbols
+
 from ..inputs import text_list
 from .arguments import (
     DEFAULT_OUT,
@@ -88,8 +90,8 @@ def command(args: argparse.Namespace) -> int:
         tex = derivations_tex(schedules)
     settings = {"claims": args.claims or "*", "digits": args.digits, "seed": args.seed,
                 "quick": args.quick, "schedules": list(schedules) or "all built-ins"}
-    report = build_report(claims, results, settings, time.perf_counter() - start,
-                          checker_failed=outcome.failed)
+    report = with_infinity_symbols(build_report(claims, results, settings, time.perf_counter() - start,
+                                                checker_failed=outcome.failed))
     stable, timings = split_timings(report)  # report.json: the same bytes for the same inputs and seed
     files: dict[str, str | bytes] = {"report.json": json.dumps(stable, indent=2) + "\n",
                                      "report.md": render_markdown(report), "derivations.tex": tex,
