@@ -119,7 +119,10 @@ class ConstantDirectionError:
             return float(self.scale)
         g = float(self.scale) * float(s.dsigma) / float(s.sigma)
         if self.family == "growing":
-            g *= float(s.sigma) ** (-float(self.kappa))
+            try:
+                g *= float(s.sigma) ** (-float(self.kappa))
+            except OverflowError:  # sigma^-kappa beyond float64: the error is infinite there
+                g = math.copysign(math.inf, g) if g else 0.0
         return g
 
     def _profile_ball(self, s: FieldState):
