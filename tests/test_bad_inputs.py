@@ -286,3 +286,15 @@ def test_unreadable_file_is_one_line(monkeypatch, tmp_path, capsys):
     assert main(["endpoint", "--data", str(f), "--start", "1,1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read (Permission denied)" in err
+
+
+def test_commit_time_of_a_schedule_where_the_secant_solver_fails(capsys):
+    """alpha = (1-t)^3, beta = t^3: mpmath's anderson solver missed the commit time (an internal
+    error); the SNR decreases strictly, so bisection finds it. The time must invert the SNR."""
+    code = main(["endpoint", "--data", "builtin:duplicates", "--start", "1,1", "--schedule",
+                 "alpha=(1-t)^3; beta=t^3", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    result = __import__("json").loads(out)
+    t, snr = float(result["commit_t"]), float(result["commit_snr"])
+    assert abs(((1 - t) / t) ** 3 - snr) < 1e-9 * snr
