@@ -12,7 +12,6 @@ import argparse
 import os
 import re
 from collections.abc import Callable, Sequence
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from ..inputs import MAX_LIST_LENGTH, InputError, number, seed_value, shorten
 
 __all__ = ["EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_NO_ENGINE", "EXIT_CHECKER_FAILED",
            "DIGITS_RANGE", "DEFAULT_OUT", "MAX_COUNT", "UsageError", "CommandParser", "digits",
-           "positive_int", "integer", "seed", "exact", "positive_float", "int_list", "float_list",
+           "positive_int", "integer", "seed", "positive_float", "int_list", "float_list",
            "check_work", "add_group", "resolve_schedule", "concrete_schedule", "check_out_dir", "output_dir",
            "output_file"]
 
@@ -115,25 +114,6 @@ def seed(text: str) -> int:
         return seed_value(text, "--seed")
     except InputError as exc:
         raise _type_error(exc) from None
-
-
-def exact(option: str, lower: Fraction | None = None, upper: Fraction | None = None,
-          lower_open: bool = False) -> Callable[[str], Fraction]:
-    """An exact number (decimal or ``p/q``) in ``[lower, upper]`` (``(lower, upper]`` when ``lower_open``)."""
-    def parse(text: str) -> Fraction:
-        try:
-            value = number(text, option)
-        except InputError as exc:
-            raise _type_error(exc) from None
-        low_fails = lower is not None and (value <= lower if lower_open else value < lower)
-        if low_fails or (upper is not None and value > upper):
-            lo = "-inf" if lower is None else str(lower)
-            hi = "inf" if upper is None else str(upper)
-            raise argparse.ArgumentTypeError(
-                f"{option} must lie in {'(' if lower_open else '['}{lo}, {hi}], got {shorten(text.strip())}")
-        return value
-
-    return parse
 
 
 def positive_float(option: str, smallest: float = 1e-100, largest: float = 1e100) -> Callable[[str], float]:
