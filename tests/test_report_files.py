@@ -173,3 +173,17 @@ def test_falsify_leaves_no_hypothesis_directory(tmp_path, monkeypatch, capsys):
 def test_no_warning_reaches_the_terminal(tmp_path, capsys):
     assert main(["endpoint", "--data", "builtin:square", "--start", "-1,0.5"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_the_last_timings_come_from_timings_json(tmp_path, capsys):
+    """``run --jobs`` schedules the longest claims first from the last run's timings, which now
+    live in timings.json (report.json has none); an older report.json still works."""
+    from verify.cli.run import last_timings
+
+    out = tmp_path / "r"
+    assert _run(out, capsys) == 0
+    timings = last_timings(out)
+    assert set(timings) == {"CONV-MAP", "LLY25-P2"} and all(v >= 0 for v in timings.values())
+    (out / "timings.json").unlink()
+    (out / "report.json").write_text(json.dumps({"claims": [{"id": "A", "seconds": 2.5}]}))
+    assert last_timings(out) == {"A": 2.5}
