@@ -43,6 +43,7 @@ from .limits import schedule_factor, schedule_factor_limit
 from .schedules import Schedule, T
 
 __all__ = [
+    "new_file_mode",
     "ReportEntry",
     "DerivationReport",
     "derivation_report",
@@ -580,8 +581,8 @@ def to_latex_document(reports: Sequence[DerivationReport],
         out.append(rf"\label{{sec:{section}}}")
         if s.description:
             out.append(latex_escape(s.description) + ".")
-        out.append(rf"Per-sample entries: one atom with symbolic data, $n={report.n}$, "
-                   rf"$d={report.d}$; derived in {report.seconds:.2f}\,s.")
+        # no timing here: the same derivations give the same document, byte for byte
+        out.append(rf"Per-sample entries: one atom with symbolic data, $n={report.n}$, $d={report.d}$.")
         if s.validation or report.notes:
             out.append(r"\begin{itemize}\setlength{\itemsep}{0pt}\small")
             out.extend(rf"\item Validation: {latex_escape(v)}." for v in s.validation)
@@ -613,6 +614,13 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+def new_file_mode() -> int:
+    """The mode a new file gets under the user's umask (``0o666 & ~umask``)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in its directory, fsync, os.replace)."""
     path = Path(path)
@@ -623,7 +631,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else new_file_mode()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -14,7 +14,6 @@ decreasing :math:`\alpha/\sigma` on :math:`(0,1)`. A failed condition raises
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -249,42 +248,15 @@ def builtin_schedule(name: str) -> Schedule:
     return _CACHE[name]
 
 
-_ALLOWED_NAMES = {
-    "t": T, "pi": sp.pi, "E": sp.E, "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log,
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
-    "tanh": sp.tanh, "atan": sp.atan, "asin": sp.asin, "acos": sp.acos, "Rational": sp.Rational,
-    "Integer": sp.Integer, "Float": sp.Float, "Symbol": sp.Symbol,
-}
-# names, but not the exponent marker of a number such as 1e-3 or 2.5E+2
-_TOKEN = re.compile(r"(?<![0-9.])[A-Za-z_][A-Za-z_0-9]*")
-
-
 def _parse_expression(text: str, what: str) -> sp.Expr:
-    from sympy.parsing.sympy_parser import (
-        convert_xor,
-        implicit_multiplication_application,
-        parse_expr,
-        standard_transformations,
-    )
+    """An exact expression in t (:func:`derivations.expressions.parse_expression`: an allow-list walk
+    over the syntax tree, no ``eval``); :class:`ScheduleError` when it is not one."""
+    from .expressions import ExpressionError, parse_expression
 
-    if not text.strip():
-        raise ScheduleError(f"{what} is empty")
-    if "__" in text or any(ch in text for ch in ";'\"[]{}\\`"):
-        raise ScheduleError(f"{what} = {text!r} contains characters not allowed in an expression")
-    unknown = {tok for tok in _TOKEN.findall(text) if tok not in _ALLOWED_NAMES}
-    if unknown:
-        raise ScheduleError(f"{what} = {text!r} uses unknown names: {', '.join(sorted(unknown))} "
-                            "(allowed: t, pi, E, sqrt, exp, log, sin, cos, ...)")
-    transformations = standard_transformations + (convert_xor, implicit_multiplication_application)
     try:
-        expr = parse_expr(text, local_dict=dict(_ALLOWED_NAMES), global_dict={"__builtins__": {}},
-                          transformations=transformations, evaluate=True)
-    except Exception as exc:  # noqa: BLE001 - the parser raises many kinds of errors
-        raise ScheduleError(f"cannot parse {what} = {text!r}: {type(exc).__name__}") from None
-    if not isinstance(expr, sp.Expr):
-        raise ScheduleError(f"{what} = {text!r} is not an expression")
-    # Exactness: a decimal literal becomes the rational it denotes (MATH.md §5).
-    return sp.nsimplify(expr, rational=True) if expr.atoms(sp.Float) else expr
+        return parse_expression(text, what, {"t": T})
+    except ExpressionError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def parse_schedule(spec: str, name: str = "user") -> Schedule:

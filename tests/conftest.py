@@ -9,10 +9,20 @@ Profiles (choose with ``HYPOTHESIS_PROFILE``; ``ci`` is the default):
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
+import hypothesis.configuration
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+
+# Hypothesis keeps its example database and caches in ./.hypothesis; the test run keeps them in
+# a temporary directory instead, removed at exit, so that it leaves nothing in the working tree.
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="memverify-tests-hypothesis-")
+hypothesis.configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 
 settings.register_profile(
     "ci", deadline=None, derandomize=True, database=None, max_examples=8,
@@ -22,7 +32,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
 )
-settings.register_profile("dev", deadline=None, max_examples=60,
+settings.register_profile("dev", deadline=None, max_examples=60, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

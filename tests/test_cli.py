@@ -92,12 +92,18 @@ def test_run_writes_a_complete_report(tmp_path, capsys, pending_claim):
                  "--schedules", "linear"])
     stdout = capsys.readouterr().out
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["derivations.tex", "report.json", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["derivations.tex", "report.json", "report.md",
+                                                     "timings.json"]
     report = json.loads((out / "report.json").read_text())
     by_id = {c["id"]: c for c in report["claims"]}
     assert set(by_id) == {"LLY25-P2", PENDING}
     for entry in report["claims"]:
-        assert {"id", "paper", "status", "evidence", "seconds"} <= set(entry)
+        assert {"id", "paper", "status", "evidence"} <= set(entry)
+    # timings live in timings.json (report.json is reproducible byte for byte)
+    timings = json.loads((out / "timings.json").read_text())
+    assert set(timings["claims"]) == {"LLY25-P2", PENDING} and timings["seconds"] >= 0
+    assert all(isinstance(v, float) for v in timings["claims"].values()) and "created" in timings
+    assert "seconds" not in json.dumps(report) and "created" not in report
     assert by_id["LLY25-P2"]["status"] == "verified"
     assert all(e["passed"] is True for e in by_id["LLY25-P2"]["evidence"])
     assert by_id[PENDING]["status"] == "inconclusive"

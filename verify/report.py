@@ -3,15 +3,24 @@
 Everything is rendered in memory first; only then is the directory written. A new directory is
 built under a temporary name and renamed into place; into an existing directory each file is
 written to a temporary name and ``os.replace``-d, so a reader never sees a half-written file
-and a failed run leaves the previous report untouched.
+and a failed run leaves the previous report untouched. Temporary files are removed on every exit
+path (an interrupt included; a later write also removes those a killed run left), files and a new
+directory get the user's umask, and a re-run removes the figures of the previous run that it no
+longer produces (the files it wrote are listed in its ``report.json``); other files are kept.
+
+Reproducible: ``report.json`` holds no timing and no date (:func:`split_timings` moves them, and
+the timings written into check details, to ``timings.json``), so the same inputs and seed give
+the same bytes. ``report.md``, for people, keeps them.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -22,9 +31,18 @@ from .registry import Claim
 from .registry import paper as registered_paper
 from .verdicts import ClaimResult, Verdict
 
-__all__ = ["build_report", "render_markdown", "write_report_dir", "load_report", "REPORT_FILES"]
+__all__ = ["build_report", "render_markdown", "split_timings", "scrub_timings", "write_report_dir",
+           "load_report", "REPORT_FILES", "TIMINGS_FILE"]
 
-REPORT_FILES = ("report.json", "report.md", "derivations.tex")
+TIMINGS_FILE = "timings.json"
+REPORT_FILES = ("report.json", "report.md", "derivations.tex", TIMINGS_FILE)
+
+# A timing written into a text: "(0.12 s)", "(float64 0.12 s for 100 paths, mpmath 1.2 s)",
+# "...; 3.4 s" or "derived in 0.5 s". Numbers followed by " s" only; the time variable s of
+# the separation claims ("s = 0.1", "small s") never follows a number.
+_SECONDS = r"\d+(?:\.\d+)?\s?s(?=$|[\s;,.)\]])"
+_TIMING_IN_PARENS = re.compile(r"\s*\((?:[^()]*?\s)?" + _SECONDS + r"[^()]*\)")
+_TIMING_TRAILING = re.compile(r"(?:[,;]\s*|\s+in\s+|\s+)" + _SECONDS)
 
 
 def _versions() -> dict[str, str]:
@@ -83,6 +101,29 @@ def build_report(claims: list[Claim], results: list[ClaimResult], settings: dict
     return report
 
 
+def scrub_timings(text: str) -> str:
+    """``text`` without the timings written into it (see :data:`_TIMING_IN_PARENS`)."""
+    return _TIMING_TRAILING.sub("", _TIMING_IN_PARENS.sub("", text))
+
+
+def split_timings(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(report without dates and timings, the timings): every ``seconds`` and ``created`` key moves
+    to the second, and strings lose the timings written into them (:func:`scrub_timings`)."""
+    timings: dict[str, Any] = {"created": report.get("created"), "seconds": report.get("seconds"),
+                               "claims": {c["id"]: c.get("seconds") for c in report.get("claims", [])}}
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("seconds", "created")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, str):
+            return scrub_timings(value)
+        return value
+
+    return strip(copy.deepcopy(report)), timings
+
+
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -130,12 +171,34 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(path: Path, content: str | bytes) -> None:
+def _write(path: Path, content: str | bytes, mode: int) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content
     with open(path, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    os.chmod(path, mode)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_STALE = re.compile(r"\..+\.tmp-[A-Za-z0-9_]+")
+
+
+def _previous_files(out: Path) -> set[str]:
+    """The files a previous run wrote into ``out``: the report files and the figures its
+    ``report.json`` lists (names without a directory part only)."""
+    previous = load_report(out / "report.json")
+    names: set[str] = set()
+    if isinstance(previous, dict) and isinstance(previous.get("claims"), list):
+        for c in previous["claims"]:
+            if isinstance(c, dict) and isinstance(c.get("figures"), list):
+                names.update(f for f in c["figures"] if isinstance(f, str) and f == Path(f).name)
+    return names
 
 
 def write_report_dir(out: Path, files: dict[str, str | bytes]) -> None:
@@ -143,34 +206,45 @@ def write_report_dir(out: Path, files: dict[str, str | bytes]) -> None:
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
+    mask = _umask()
+    file_mode, dir_mode = 0o666 & ~mask, 0o777 & ~mask
     if not out.exists():
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
         try:
             for name, content in files.items():
-                _write(tmp / name, content)
+                _write(tmp / name, content, file_mode)
+            os.chmod(tmp, dir_mode)
             os.replace(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return
+    for stale in out.iterdir():  # temporary files a killed run left behind
+        if _STALE.fullmatch(stale.name) and stale.is_file():
+            stale.unlink(missing_ok=True)
+    obsolete = sorted(_previous_files(out) - set(files))
     staged: list[tuple[Path, Path]] = []
     try:
         for name, content in files.items():
+            final = out / name
+            mode = (final.stat().st_mode & 0o7777) if final.is_file() else file_mode
             fd, tmpname = tempfile.mkstemp(prefix=f".{name}.tmp-", dir=out)
+            staged.append((Path(tmpname), final))
             os.close(fd)
-            _write(Path(tmpname), content)
-            staged.append((Path(tmpname), out / name))
+            _write(Path(tmpname), content, mode)
         for tmp, final in staged:
             os.replace(tmp, final)
     finally:
         for tmp, _ in staged:
-            if tmp.exists():
-                tmp.unlink()
+            tmp.unlink(missing_ok=True)
+    for name in obsolete:  # figures of the previous run that this run does not produce
+        (out / name).unlink(missing_ok=True)
 
 
 def load_report(path: Path) -> dict[str, Any] | None:
-    """A previous ``report.json``, or None when absent or unreadable."""
+    """A previous ``report.json``, or None when absent, unreadable or not a JSON object."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
+    return report if isinstance(report, dict) else None

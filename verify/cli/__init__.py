@@ -14,8 +14,12 @@ claim is ``inconclusive``, named on stderr).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
+import warnings
 
 from . import claims, derive, docs, endpoint, falsify, gmm, latex, run, sample, separation
 from .arguments import (
@@ -52,10 +56,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like an interrupt, so that temporary files are removed."""
+
+
+@contextlib.contextmanager
+def _terminations_unwind():
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signal.Signals(signum).name)
+
+    previous = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _one_line(exc: BaseException) -> str:
+    from derivations.display import infinity_symbols
+
+    return infinity_symbols(" ".join(str(exc).split()))
+
+
 def _is_user_error(exc: BaseException) -> bool:
     """Bad input, by type; the error modules are consulted only if something imported them."""
     kinds: list[type] = [UsageError]
-    for module, name in (("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
+    for module, name in (("verify.inputs", "InputError"), ("derivations.numbers", "NumberError"),
+                         ("derivations.expressions", "ExpressionError"),
+                         ("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
                          ("verify.registry", "UnknownClaimPattern"),
                          ("verify.engine.endpoint", "EngineError"), ("verify.gmm.data", "GMMError"),
                          ("verify.separation.scores", "SeparationError"),
@@ -72,21 +109,27 @@ def main(argv: list[str] | None = None) -> int:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     try:
-        args = build_parser().parse_args(argv)
-        return args.func(args)
+        # numerical warnings (overflow in an exp that is then discarded, ...) are not for the terminal
+        with _terminations_unwind(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            args = build_parser().parse_args(argv)
+            return args.func(args)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except Terminated as exc:
+        print(f"memverify: terminated ({exc}); temporary files removed", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
-        print("memverify: interrupted; nothing was written", file=sys.stderr)
+        print("memverify: interrupted; temporary files removed", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `memverify claims | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if _is_user_error(exc):
-            print(f"memverify: error: {exc}", file=sys.stderr)
+            print(f"memverify: error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_USAGE
-        print(f"memverify: internal error: {type(exc).__name__}: {exc} "
+        print(f"memverify: internal error: {type(exc).__name__}: {_one_line(exc)} "
               "(please report this with the command line)", file=sys.stderr)
         return EXIT_INTERNAL
 

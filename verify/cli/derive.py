@@ -26,6 +26,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def command(args: argparse.Namespace) -> int:
     """Print the derivation report in the chosen format."""
     schedule = resolve_schedule(args.schedule)
+    from derivations.display import infinity_symbols
     from derivations.printing import derivation_report, to_json, to_latex_document, to_text
 
     report = derivation_report(schedule)
@@ -34,5 +35,5 @@ def command(args: argparse.Namespace) -> int:
     elif args.format == "latex":
         print(to_latex_document([report]), end="")
     else:
-        print(to_text(report), end="")
+        print(infinity_symbols(to_text(report)), end="")
     return EXIT_OK

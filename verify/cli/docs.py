@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from .arguments import EXIT_OK
+from .arguments import EXIT_OK, UsageError, output_dir
 
 __all__ = ["add_parser", "command"]
 
@@ -25,6 +24,11 @@ def command(args: argparse.Namespace) -> int:
     """Write the generated pages and list them."""
     from ..docs import write_docs
 
-    for path in write_docs(Path(args.out)):
+    out = output_dir(args.out)
+    try:
+        written = write_docs(out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror or type(exc).__name__})") from None
+    for path in written:
         print(f"wrote {path}")
     return EXIT_OK

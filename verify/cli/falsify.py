@@ -22,18 +22,21 @@ nothing written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import sys
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .arguments import UsageError, digits, positive_int, seed
+from .arguments import UsageError, digits, output_file, positive_int, seed
 
 __all__ = ["DEFAULT_BUDGET", "DEFAULT_DIGITS", "add_parser", "command"]
 
 DEFAULT_BUDGET = 200
+#: Largest --budget.
+MAX_BUDGET = 100_000
 DEFAULT_DIGITS = 50
 DEFAULT_SEED = 0
 
@@ -53,7 +56,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     mode.add_argument("--claim", metavar="ID", help="claim id (see --list)")
     mode.add_argument("--replay", metavar="FILE", help="re-check the counterexample stored in FILE")
     mode.add_argument("--list", action="store_true", help="list the falsifiable claim ids")
-    p.add_argument("--budget", type=positive_int("--budget"), default=None,
+    p.add_argument("--budget", type=positive_int("--budget", maximum=MAX_BUDGET), default=None,
                    help=f"examples to generate (default {DEFAULT_BUDGET}; shrinking gets as many more)")
     p.add_argument("--seed", type=seed, default=None, help=f"search seed (default {DEFAULT_SEED})")
     p.add_argument("--digits", type=digits, default=None,
@@ -92,17 +95,6 @@ def _parse_params(items: list[str]) -> dict[str, Fraction]:
     return out
 
 
-def _check_out(path: Path) -> None:
-    """Refuse, before searching, a replay path that could not be written."""
-    if path.is_dir():
-        raise _usage(f"--out {path}: is a directory")
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise _usage(f"--out {path}: the directory {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise _usage(f"--out {path}: not writable")
-
-
 def _user_errors() -> tuple[type[BaseException], ...]:
     from hypothesis.errors import Unsatisfiable
 
@@ -114,6 +106,21 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (UnknownInequality, ParameterError, ExampleError, ReplayError, ExactValueError, SamplerError,
             Unsatisfiable)
+
+
+@contextlib.contextmanager
+def _hypothesis_storage_elsewhere():
+    """Hypothesis caches what it learns in ``./.hypothesis``; the command points it at a temporary
+    directory (removed afterwards), so that it leaves nothing in the working directory."""
+    import hypothesis.configuration as configuration
+
+    previous = vars(configuration).get("__hypothesis_home_directory")  # None: not chosen yet
+    with tempfile.TemporaryDirectory(prefix="memverify-hypothesis-") as tmp:
+        configuration.set_hypothesis_home_dir(tmp)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(previous)
 
 
 def _refuse_with_replay(args: argparse.Namespace) -> None:
@@ -134,7 +141,8 @@ def command(args: argparse.Namespace) -> int:
         if args.replay is not None:
             _refuse_with_replay(args)
             return _replay(args)
-        return _search(args)
+        with _hypothesis_storage_elsewhere():
+            return _search(args)
     except _user_errors() as exc:
         from hypothesis.errors import Unsatisfiable
 
@@ -165,9 +173,7 @@ def _search(args: argparse.Namespace) -> int:
     from ..falsify.replay_file import write_replay
 
     params = _parse_params(args.param or [])
-    out = None if args.out is None else Path(args.out)
-    if out is not None:
-        _check_out(out)
+    out = None if args.out is None else output_file(args.out, "--out")  # refused before searching
     ineq = inequality_for(args.claim, params)
     budget = DEFAULT_BUDGET if args.budget is None else args.budget
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -180,7 +186,10 @@ def _search(args: argparse.Namespace) -> int:
                      progress=None if args.json else progress)
     written = None
     if out is not None and report.example is not None:
-        written = write_replay(report, out)
+        try:
+            written = write_replay(report, out)
+        except OSError as exc:
+            raise _usage(f"--out {out}: cannot write ({exc.strerror or type(exc).__name__})") from None
     if args.json:
         data = report.to_json() | {"description": ineq.description,
                                    "replay_file": None if written is None else str(written)}

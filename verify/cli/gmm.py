@@ -13,7 +13,6 @@ import json
 import sys
 import time
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,7 @@ from ..gmm.losses import LossTable, standard_denoisers, training_losses
 from ..gmm.sampling import DEFAULT_SAMPLES
 from ..gmm.sweep import GRIDS, SWEEP_STEPS, SweepConfig, cell_line, grid_settings, run_sweep
 from ..gmm.training import TrainingConfig
-from .arguments import add_group, int_list, positive_float, positive_int, seed
+from .arguments import add_group, check_work, int_list, output_dir, positive_float, positive_int, seed
 
 __all__ = ["add_parser", "add_losses_arguments", "losses_command", "add_crossover_arguments",
            "crossover_command", "add_sweep_arguments", "sweep_command"]
@@ -62,18 +61,26 @@ def stderr_line(message: str) -> None:
 
 # -- losses and crossover ---------------------------------------------------------------------------------
 
+#: Largest d, K, N, --draws of the laboratory commands, and the largest Monte-Carlo work
+#: 26 times x draws x N x (K + N + sum M) x d of ``gmm losses`` / ``crossover`` (a few minutes).
+MAX_D, MAX_K, MAX_N, MAX_DRAWS, MAX_SIZES = 1_000, 1_000, 10_000, 100_000, 100
+LOSSES_WORK = 2 * 10**11
+
+
 def _setting_arguments(p: argparse.ArgumentParser, draws: int) -> None:
-    p.add_argument("--d", type=positive_int("--d"), default=50, help="dimension (default: 50)")
-    p.add_argument("--K", type=positive_int("--K"), default=12, help="number of components (default: 12)")
-    p.add_argument("--N", type=positive_int("--N"), default=200, help="training-set size (default: 200)")
-    p.add_argument("--var", type=positive_float("--var"), default=1.0,
-                   help="component variance sigma_star^2 (default: 1)")
+    p.add_argument("--d", type=positive_int("--d", maximum=MAX_D), default=50, help="dimension (default: 50)")
+    p.add_argument("--K", type=positive_int("--K", maximum=MAX_K), default=12,
+                   help="number of components (default: 12)")
+    p.add_argument("--N", type=positive_int("--N", maximum=MAX_N), default=200,
+                   help="training-set size (default: 200)")
+    p.add_argument("--var", type=positive_float("--var", 1e-6, 1e6), default=1.0,
+                   help="component variance sigma_star^2, in [1e-6, 1e6] (default: 1)")
     p.add_argument("--seed", type=seed, default=0, help="data and noise seed (default: 0)")
     p.add_argument("--schedule", default=PAPER_SCHEDULE, metavar="S",
                    help=f"registry schedule (default: {PAPER_SCHEDULE}); times: the paper's 26-point grid")
-    p.add_argument("--draws", type=positive_int("--draws"), default=draws,
+    p.add_argument("--draws", type=positive_int("--draws", maximum=MAX_DRAWS), default=draws,
                    help=f"noise batches per time (one draw per training point each; default: {draws})")
-    p.add_argument("--M", type=positive_int("--M"), nargs="+", default=None, metavar="M",
+    p.add_argument("--M", type=positive_int("--M", maximum=MAX_N), nargs="+", default=None, metavar="M",
                    help="partial-memorization sizes (default: " +
                         ", ".join(f"{f:g}" for f in DEFAULT_FRACTIONS) + " times N)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,6 +94,11 @@ def _table_from_args(args: argparse.Namespace) -> tuple[LossTable, float]:
     bad = [M for M in Ms if M > args.N]
     if bad:
         raise GMMError(f"--M {bad[0]} exceeds N = {args.N}")
+    if len(Ms) > MAX_SIZES:
+        raise GMMError(f"--M: more than {MAX_SIZES} sizes (the limit)")
+    work = 26 * args.draws * args.N * (args.K + args.N + sum(set(Ms))) * args.d
+    check_work(work, LOSSES_WORK, "the Monte-Carlo work 26 x draws x N x (K + N + sum M) x d",
+               "lower --draws, --N or --d")
     proc = process(args.schedule)
     data = generate(setting)
     started = time.perf_counter()
@@ -207,18 +219,23 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grid", choices=tuple(GRIDS), default="reduced",
                    help="reduced: d in {30,60}, K in {3,12}, N in {50,100} (8 cells, default); paper: the "
                         "authors' 64 cells (opt-in; use --workers)")
-    p.add_argument("--d", type=int_list("--d"), default=None, metavar="D1,D2", help="override the grid's d")
-    p.add_argument("--K", type=int_list("--K"), default=None, metavar="K1,K2", help="override the grid's K")
-    p.add_argument("--N", type=int_list("--N"), default=None, metavar="N1,N2", help="override the grid's N")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="data seed of every cell (default: 0)")
+    p.add_argument("--d", type=int_list("--d", maximum=MAX_D, max_items=MAX_SIZES), default=None,
+                   metavar="D1,D2", help="override the grid's d")
+    p.add_argument("--K", type=int_list("--K", maximum=MAX_K, max_items=MAX_SIZES), default=None,
+                   metavar="K1,K2", help="override the grid's K")
+    p.add_argument("--N", type=int_list("--N", maximum=MAX_N, max_items=MAX_SIZES), default=None,
+                   metavar="N1,N2", help="override the grid's N")
+    p.add_argument("--seed", type=seed, default=0, metavar="S", help="data seed of every cell (default: 0)")
     p.add_argument("--steps", type=positive_int("--steps"), default=SWEEP_STEPS, metavar="S",
                    help=f"training steps per model, compressed schedule (default: {SWEEP_STEPS})")
-    p.add_argument("--draws", type=positive_int("--draws"), default=TrainingConfig.compressed().draws,
-                   metavar="R", help="noise draws per training point and step (default: 8; the authors: 100)")
-    p.add_argument("--samples", type=positive_int("--samples"), default=DEFAULT_SAMPLES, metavar="S",
+    p.add_argument("--draws", type=positive_int("--draws", maximum=10_000),
+                   default=TrainingConfig.compressed().draws, metavar="R",
+                   help="noise draws per training point and step (default: 8; the authors: 100)")
+    p.add_argument("--samples", type=positive_int("--samples", maximum=100_000),
+                   default=DEFAULT_SAMPLES, metavar="S",
                    help=f"DDIM samples per model (default: {DEFAULT_SAMPLES})")
     p.add_argument("--no-refine", action="store_true", help="first pass only (M = N/10 .. N)")
-    p.add_argument("--workers", type=positive_int("--workers"), default=1, metavar="W",
+    p.add_argument("--workers", type=positive_int("--workers", maximum=256), default=1, metavar="W",
                    help="processes over cells (default: 1)")
     p.add_argument("--out", metavar="DIR", default="memverify-gmm-sweep",
                    help="results directory (default: memverify-gmm-sweep); reruns reuse finished models")
@@ -232,17 +249,13 @@ def sweep_command(args: argparse.Namespace) -> int:
     for name in ("d", "K", "N"):
         if getattr(args, name) is not None:
             spec[name] = getattr(args, name)
-    if args.seed < 0:
-        raise GMMError(f"--seed must be non-negative, got {args.seed}")
     if args.samples < 2:
         raise GMMError("--samples must be at least 2")
     if min(spec["N"]) < 2:
         raise GMMError("every N must be at least 2 (the criterion compares two nearest neighbours)")
     settings = grid_settings(spec, args.seed)
     config = SweepConfig(TrainingConfig.compressed(args.steps, args.draws), args.samples, not args.no_refine)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise GMMError(f"--out {out} exists and is not a directory")
+    out = output_dir(args.out)
     out.mkdir(parents=True, exist_ok=True)
     verbose = not args.quiet
     say = stderr_line if verbose else None

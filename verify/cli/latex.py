@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from .arguments import EXIT_NO_ENGINE, EXIT_OK, UsageError, resolve_schedule
+from .arguments import EXIT_NO_ENGINE, EXIT_OK, UsageError, output_file, resolve_schedule
 
 __all__ = ["add_parser", "command"]
 
@@ -29,11 +28,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def command(args: argparse.Namespace) -> int:
     """Write the .tex (and the PDF with ``--pdf``); exit 3 when no LaTeX engine is found."""
-    output = Path(args.output)
-    if output.exists() and output.is_dir():
-        raise UsageError(f"-o {output}: is a directory")
-    if not output.resolve().parent.is_dir():
-        raise UsageError(f"-o {output}: directory {output.parent} does not exist")
+    output = output_file(args.output, "-o")
     from derivations.printing import (
         LatexEngineMissing,
         compile_pdf,
@@ -48,7 +43,10 @@ def command(args: argparse.Namespace) -> int:
     else:
         reports = [derivation_report(generic_schedule())]
         reports += [derivation_report(builtin_schedule(n)) for n in BUILTIN_SCHEDULES]
-    write_text_atomic(output, to_latex_document(reports))
+    try:
+        write_text_atomic(output, to_latex_document(reports))
+    except OSError as exc:
+        raise UsageError(f"-o {output}: cannot write ({exc.strerror or type(exc).__name__})") from None
     print(f"wrote {output}")
     if args.pdf:
         try:

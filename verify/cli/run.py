@@ -9,13 +9,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from derivations.display import with_infinity_symbols
+
+from ..inputs import text_list
 from .arguments import (
     DEFAULT_OUT,
     DIGITS_RANGE,
     EXIT_CHECKER_FAILED,
     EXIT_OK,
-    check_out_dir,
+    UsageError,
     digits,
+    output_dir,
     positive_int,
     seed,
 )
@@ -23,7 +27,10 @@ from .arguments import (
 #: most worker processes ``--jobs`` accepts
 MAX_JOBS = 64
 
-__all__ = ["add_parser", "command"]
+__all__ = ["add_parser", "command", "MAX_PATTERNS", "MAX_PATTERN_CHARS"]
+
+#: Most comma-separated items of --claims and --schedules, and the longest pattern.
+MAX_PATTERNS, MAX_PATTERN_CHARS = 100, 100
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -54,19 +61,21 @@ def command(args: argparse.Namespace) -> int:
     claim's checker failed)."""
     from ..registry import RunContext, select
 
-    claims = select(args.claims)
+    patterns = None if args.claims is None else text_list(args.claims, "--claims", MAX_PATTERNS)
+    if patterns is not None and any(len(p) > MAX_PATTERN_CHARS for p in patterns):
+        raise UsageError(f"--claims: a pattern longer than {MAX_PATTERN_CHARS} characters (the limit)")
+    claims = select(None if patterns is None else ",".join(patterns))
     schedules: tuple[str, ...] = ()
-    if args.schedules:
+    if args.schedules is not None:
         from derivations.schedules import builtin_schedule
 
-        schedules = tuple(s.strip() for s in args.schedules.split(",") if s.strip())
+        schedules = tuple(text_list(args.schedules, "--schedules", MAX_PATTERNS))
         for name in schedules:
             builtin_schedule(name)  # raises ScheduleError for an unknown name
-    out = Path(args.out)
-    check_out_dir(out)
+    out = output_dir(args.out)
 
     from ..progress import RunProgress
-    from ..report import build_report, render_markdown, write_report_dir
+    from ..report import TIMINGS_FILE, build_report, render_markdown, split_timings, write_report_dir
     from ..runner import run_claims
 
     start = time.perf_counter()
@@ -81,10 +90,12 @@ def command(args: argparse.Namespace) -> int:
         tex = derivations_tex(schedules)
     settings = {"claims": args.claims or "*", "digits": args.digits, "seed": args.seed,
                 "quick": args.quick, "schedules": list(schedules) or "all built-ins"}
-    report = build_report(claims, results, settings, time.perf_counter() - start,
-                          checker_failed=outcome.failed)
-    files: dict[str, str | bytes] = {"report.json": json.dumps(report, indent=2) + "\n",
-                                     "report.md": render_markdown(report), "derivations.tex": tex}
+    report = with_infinity_symbols(build_report(claims, results, settings, time.perf_counter() - start,
+                                                checker_failed=outcome.failed))
+    stable, timings = split_timings(report)  # report.json: the same bytes for the same inputs and seed
+    files: dict[str, str | bytes] = {"report.json": json.dumps(stable, indent=2) + "\n",
+                                     "report.md": render_markdown(report), "derivations.tex": tex,
+                                     TIMINGS_FILE: json.dumps(timings, indent=2) + "\n"}
     for result in results:
         files.update(result.figures)
     write_report_dir(out, files)
@@ -105,9 +116,19 @@ def default_jobs() -> int:
 
 
 def last_timings(out: Path) -> dict[str, float]:
-    """Seconds per claim from the report already in ``out`` (schedules the longest work first)."""
-    from ..report import load_report
+    """Seconds per claim of the last run in ``out`` (schedules the longest work first): its
+    ``timings.json`` (report.json holds no timings), or the ``seconds`` of an older report.json."""
+    import json
 
+    from ..report import TIMINGS_FILE, load_report
+
+    try:
+        timings = json.loads((out / TIMINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        timings = None
+    if isinstance(timings, dict) and isinstance(timings.get("claims"), dict):
+        return {k: float(v) for k, v in timings["claims"].items()
+                if isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)}
     report = load_report(out / "report.json") or {}
     claims = report.get("claims", []) if isinstance(report, dict) else []
     return {c["id"]: float(c["seconds"]) for c in claims

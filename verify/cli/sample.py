@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from fractions import Fraction
 from typing import Any
 
 from .arguments import DIGITS_RANGE, EXIT_OK, UsageError, concrete_schedule, digits, positive_int, seed
 
-__all__ = ["add_parser", "command", "SAMPLE_BUDGET"]
+__all__ = ["add_parser", "command", "SAMPLE_BUDGET", "BALL_BUDGET", "MIN_T_START"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -54,6 +55,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 #: Largest number of recorded entries (samples x steps x dimension) ``memverify sample`` accepts.
 SAMPLE_BUDGET = 20_000_000
+#: Largest ball-arithmetic work (samples x steps x N x d) with ``--digits`` (about 2 minutes).
+BALL_BUDGET = 10_000_000
+#: Smallest --t-start.
+MIN_T_START = Fraction(1, 10**9)
 
 
 def sample_zeta(text: str | None, method: str):
@@ -66,9 +71,10 @@ def sample_zeta(text: str | None, method: str):
 
     if text.strip() in ZETA_FAMILIES:
         return text.strip()
-    from derivations.schedules import T, _parse_expression
+    from derivations.expressions import parse_expression
+    from derivations.schedules import T
 
-    expr = _parse_expression(text, "--zeta")
+    expr = parse_expression(text, "--zeta", {"t": T})
     if expr.free_symbols - {T}:
         raise UsageError(f"--zeta {text!r}: only t may appear")
     return expr
@@ -78,7 +84,8 @@ def command(args: argparse.Namespace) -> int:
     """Run the sampler, decompose every endpoint, print a table (or JSON)."""
     import numpy as np
 
-    from ..datasets import load_dataset, parse_number
+    from ..datasets import load_dataset
+    from ..inputs import FLOAT_MAGNITUDE, ball_magnitude, check_magnitude, number
     from ..sampling import (
         METHODS,
         BrownianPaths,
@@ -94,15 +101,25 @@ def command(args: argparse.Namespace) -> int:
 
     data = load_dataset(args.data)
     N, d = len(data), len(data[0])
+    if args.digits:
+        check_magnitude(data, f"--data {args.data}", ball_magnitude(args.digits),
+                        f"the {args.digits}-digit ball arithmetic")
+    else:
+        check_magnitude(data, f"--data {args.data}", FLOAT_MAGNITUDE, "the float64 sampler")
     schedule = concrete_schedule(args.schedule)
     method = METHODS[args.sampler]
-    t_start = parse_number(args.t_start, "--t-start")
+    t_start = number(args.t_start, "--t-start")
+    if 0 < t_start < MIN_T_START:
+        raise UsageError(f"--t-start {args.t_start.strip()}: below the smallest start time 1e-9 (the limit)")
     zeta = sample_zeta(args.zeta, method)
     error = parse_error(args.error) if args.error is not None else None
     M = args.n_samples or (10 if args.digits else 100)
     if M * args.steps * d > SAMPLE_BUDGET:
         raise UsageError(f"{M} samples x {args.steps} steps x d = {d} exceeds the recording budget of "
                          f"{SAMPLE_BUDGET:,} entries; lower --n-samples or --steps")
+    if args.digits and M * args.steps * N * d > BALL_BUDGET:
+        raise UsageError(f"{M} samples x {args.steps} steps x N = {N} x d = {d} exceeds the ball-arithmetic "
+                         f"budget of {BALL_BUDGET:,}; lower --n-samples or --steps, or drop --digits")
     times = time_grid(args.steps, t_start)
     try:
         grid = compiled_schedule(schedule, method, zeta).floats(times)

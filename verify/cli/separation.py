@@ -14,13 +14,21 @@ from typing import Any
 
 import numpy as np
 
+from ..inputs import MAX_SEED
 from ..separation.gap import asymptote, loss_gap, nearest_neighbour, s_grid, scan_cell, t95
 from ..separation.lipschitz import contrast_table, empirical_lipschitz, gaussian_lipschitz
 from ..separation.scores import MixtureLaw, SeparationError
-from .arguments import add_group, float_list, int_list
+from .arguments import add_group, check_work, float_list, int_list, integer
 
 __all__ = ["add_parser", "add_gap_arguments", "gap_command", "add_lipschitz_arguments",
            "lipschitz_command"]
+
+#: Limits of ``separation gap``: dimension, components, training-set size, data sets, draws, grid
+#: points and the Monte-Carlo work (about a minute); of ``separation lipschitz``: size and dimension.
+MAX_GAP_D, MAX_K, MAX_GAP_N = 1_000, 1_000, 100_000
+MAX_DATASETS, MAX_DRAWS, MAX_S_VALUES = 10_000, 10**7, 1_000
+GAP_WORK = 2 * 10**10
+MAX_LIPSCHITZ_N, MAX_LIPSCHITZ_D = 10_000, 100
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,16 +54,18 @@ def add_gap_arguments(p: argparse.ArgumentParser) -> None:
                      "t-intervals over data sets, the small-s asymptote d/(e^s - 1) and the departure point. "
                      "With --data: the gap of that one training set against the mixture given by --means "
                      "(covariance I); without --means only the empirical quantities are reported.")
-    p.add_argument("--d", type=int, default=2, metavar="D", help="dimension (default: 2)")
-    p.add_argument("--K", type=int, default=4, metavar="K", help="mixture components (default: 4)")
-    p.add_argument("--n", type=int_list("--n"), default=[10, 100, 1000], metavar="N1,N2",
+    p.add_argument("--d", type=integer("--d"), default=2, metavar="D", help="dimension (default: 2)")
+    p.add_argument("--K", type=integer("--K"), default=4, metavar="K", help="mixture components (default: 4)")
+    p.add_argument("--n", type=int_list("--n", maximum=MAX_GAP_N), default=[10, 100, 1000], metavar="N1,N2",
                    help="training-set sizes (default: 10,100,1000)")
     p.add_argument("--s", default="1e-4:3:13", metavar="A:B:M|S1,S2",
                    help="times (Ye convention): M log-spaced from A to B, or a list (default: 1e-4:3:13)")
-    p.add_argument("--datasets", type=int, default=8, metavar="R", help="data sets per n (default: 8)")
-    p.add_argument("--draws", type=int, default=512, metavar="M",
+    p.add_argument("--datasets", type=integer("--datasets"), default=8, metavar="R",
+                   help="data sets per n (default: 8)")
+    p.add_argument("--draws", type=integer("--draws"), default=512, metavar="M",
                    help="Monte Carlo points per gap (default: 512)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the law and data (default: 0)")
+    p.add_argument("--seed", type=integer("--seed"), default=0, metavar="S",
+                   help="seed of the law and data (default: 0)")
     p.add_argument("--reverse", action="store_true", help="also estimate the reverse Fisher E_{P_s}")
     p.add_argument("--data", metavar="FILE", help="a training set (CSV or .npy, rows = points)")
     p.add_argument("--means", metavar="FILE", help="with --data: the mixture means (K rows, covariance I)")
@@ -67,18 +77,40 @@ def _validate(args: argparse.Namespace) -> list[float]:
         raise SeparationError(f"--d and --K must be positive, got {args.d}, {args.K}")
     if args.datasets < 1 or args.draws < 2 or args.seed < 0:
         raise SeparationError("--datasets >= 1, --draws >= 2 and --seed >= 0 are required")
+    limits = (("--d", args.d, MAX_GAP_D), ("--K", args.K, MAX_K), ("--datasets", args.datasets, MAX_DATASETS),
+              ("--draws", args.draws, MAX_DRAWS), ("--seed", args.seed, MAX_SEED))
+    for option, value, limit in limits:
+        if value > limit:
+            raise SeparationError(f"{option} must be at most {limit:,} (the limit), got {value:,}")
     if args.means and not args.data:
         raise SeparationError("--means needs --data")
-    return s_grid(args.s)
+    grid = args.s.strip()
+    if ":" in grid and grid.count(":") == 2:
+        count = grid.rsplit(":", 1)[1].strip()
+        if count.isdigit() and len(count) <= 40 and int(count) > MAX_S_VALUES:
+            raise SeparationError(f"--s {grid}: more than {MAX_S_VALUES:,} values (the limit)")
+    elif grid.count(",") >= MAX_S_VALUES:
+        raise SeparationError(f"--s: more than {MAX_S_VALUES:,} values (the limit)")
+    s = s_grid(args.s)
+    if not args.data:
+        work = args.datasets * len(s) * args.draws * sum(args.n) * args.d * (args.K + 1) * (1 + args.reverse)
+        check_work(work, GAP_WORK, "the Monte-Carlo work datasets x len(s) x draws x sum(n) x d x (K + 1)",
+                   "lower --datasets, --draws, --n or --d")
+    return s
 
 
-def _load(spec: str, what: str) -> np.ndarray:
+def _load(spec: str, what: str, max_rows: int | None = None) -> np.ndarray:
+    """A data file as float64, its entries within :data:`verify.inputs.FLOAT_MAGNITUDE`."""
     from ..datasets import DataError, load_dataset
+    from ..inputs import FLOAT_MAGNITUDE, InputError, check_magnitude
 
     try:
         rows = load_dataset(spec)
-    except DataError as exc:
+        check_magnitude(rows, f"{what} {spec}", FLOAT_MAGNITUDE, "the float64 scores")
+    except (DataError, InputError) as exc:
         raise SeparationError(f"{what}: {exc}") from None
+    if max_rows is not None and len(rows) > max_rows:
+        raise SeparationError(f"{what} {spec}: {len(rows):,} rows exceed the limit of {max_rows:,} here")
     return np.array([[float(v) for v in row] for row in rows], dtype=float)
 
 
@@ -146,12 +178,16 @@ def gap_command(args: argparse.Namespace) -> int:
 
 def add_lipschitz_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``memverify separation lipschitz``."""
-    p.add_argument("--d", type=int, default=2, metavar="D", help="dimension of generated data (default: 2)")
-    p.add_argument("--n", type=int_list("--n", minimum=2), default=[10, 100, 1000], metavar="N1,N2",
+    p.add_argument("--d", type=integer("--d"), default=2, metavar="D",
+                   help="dimension of generated data (default: 2)")
+    p.add_argument("--n", type=int_list("--n", minimum=2, maximum=MAX_LIPSCHITZ_N, max_items=100),
+                   default=[10, 100, 1000], metavar="N1,N2",
                    help="sample sizes of generated data (default: 10,100,1000)")
-    p.add_argument("--s", type=float_list("--s"), default=[1e-3, 1e-2, 1e-1, 1.0], metavar="S1,S2",
-                   help="noise levels s (Ye: sigma_s^2 = 1 - exp(-s); default: 0.001,0.01,0.1,1)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="data seed (default: 0)")
+    p.add_argument("--s", type=float_list("--s", 1e-12, 50, max_items=100), default=[1e-3, 1e-2, 1e-1, 1.0],
+                   metavar="S1,S2",
+                   help="noise levels s in [1e-12, 50] (Ye: sigma_s^2 = 1 - exp(-s); "
+                        "default: 0.001,0.01,0.1,1)")
+    p.add_argument("--seed", type=integer("--seed"), default=0, metavar="S", help="data seed (default: 0)")
     p.add_argument("--data", metavar="FILE", default=None,
                    help="training set (.csv/.npy/builtin:NAME; exact rationals read, float64 for the search) "
                         "instead of generated N(0, diag(1, 1/4, ...)) data; the Gaussian reference then uses "
@@ -163,14 +199,15 @@ def lipschitz_command(args: argparse.Namespace) -> int:
     """``memverify separation lipschitz``: L_emp(s), L_true(s) and their contrast."""
     if args.seed < 0:
         raise SeparationError(f"--seed must be non-negative, got {args.seed}")
+    if args.seed > MAX_SEED:
+        raise SeparationError(f"--seed must be at most {MAX_SEED:,} (the limit), got {args.seed:,}")
+    if args.data is None and args.d > MAX_LIPSCHITZ_D:
+        raise SeparationError(f"--d must be at most {MAX_LIPSCHITZ_D} (the limit), got {args.d:,}")
     if args.data is not None:
-        from ..datasets import DataError, load_dataset
-
-        try:
-            rows = load_dataset(args.data)
-        except DataError as exc:
-            raise SeparationError(str(exc)) from None
-        D = np.array([[float(v) for v in row] for row in rows])
+        D = _load(args.data, "--data", MAX_LIPSCHITZ_N)
+        if D.shape[1] > MAX_LIPSCHITZ_D:
+            raise SeparationError(f"--data {args.data}: dimension {D.shape[1]:,} exceeds the limit of "
+                                  f"{MAX_LIPSCHITZ_D} here")
         if len(D) < 2:
             raise SeparationError(f"{args.data}: at least two samples are needed")
         cov = np.atleast_2d(np.cov(D.T)) if len(D) > D.shape[1] else np.eye(D.shape[1])

@@ -97,9 +97,17 @@ def _ell_of_commit(schedule, ell: arb, digits: int) -> str | None:
     snr = sp.lambdify(T, schedule.snr, modules="mpmath")
     with mpmath.workdps(digits):
         target = mpmath.mpf(ell.mid().str(digits + 5, radius=False))
-        t = mpmath.findroot(lambda tt: snr(tt) - target,
-                            (mpmath.mpf(10) ** (-digits), 1 - mpmath.mpf(10) ** (-digits)),
-                            solver="anderson")
+        lo, hi = mpmath.mpf(10) ** (-digits), 1 - mpmath.mpf(10) ** (-digits)
+        try:
+            t = mpmath.findroot(lambda tt: snr(tt) - target, (lo, hi), solver="anderson")
+            if not lo <= t <= hi or abs(snr(t) - target) > abs(target) * mpmath.mpf(10) ** (8 - digits):
+                raise ValueError("outside the bracket")
+        except (ValueError, ZeroDivisionError):
+            # the SNR of a validated schedule decreases strictly on (0, 1): bisection always converges
+            for _ in range(int(3.5 * digits) + 20):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if snr(mid) > target else (lo, mid)
+            t = (lo + hi) / 2
         return mpmath.nstr(t, 12)
 
 

@@ -73,9 +73,13 @@ def decode(data: Any, where: str = "value") -> Any:
                                   f"{{\"tuple\": [...]}} or {{\"dict\": {{...}}}}, got {data!r}")
         tag, inner = next(iter(data.items()))
         if tag == "q":
-            if not isinstance(inner, str) or not _RATIONAL.fullmatch(inner):
-                raise ExactValueError(f"{where}: {inner!r} is not a rational 'p/q' or 'p'")
-            return Fraction(inner)
+            if not isinstance(inner, str) or len(inner) > 4000 or not _RATIONAL.fullmatch(inner):
+                raise ExactValueError(f"{where}: {str(inner)[:40]!r} is not a rational 'p/q' or 'p' "
+                                      "(of at most 4000 characters)")
+            try:
+                return Fraction(inner)
+            except (ValueError, ZeroDivisionError):
+                raise ExactValueError(f"{where}: {inner[:40]!r} is not a rational 'p/q' or 'p'") from None
         if tag == "tuple":
             if not isinstance(inner, list):
                 raise ExactValueError(f"{where}: a tuple must hold a list, got {inner!r}")

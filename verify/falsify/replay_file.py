@@ -102,9 +102,17 @@ def _field(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], whe
     return value
 
 
+#: Largest replay file, and the largest precision a replay file may ask for.
+MAX_REPLAY_BYTES, MAX_REPLAY_DIGITS = 16 * 2**20, 5000
+
+
 def _read(path: Path) -> dict[str, Any]:
     where = str(path)
     try:
+        if path.is_dir():
+            raise ReplayError(f"{where}: is a directory")
+        if path.exists() and path.stat().st_size > MAX_REPLAY_BYTES:
+            raise ReplayError(f"{where}: larger than {MAX_REPLAY_BYTES:,} bytes (the limit)")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ReplayError(f"{where}: cannot read ({exc.strerror or exc})") from None
@@ -115,6 +123,8 @@ def _read(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ReplayError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, "
                           f"column {exc.colno})") from None
+    except (RecursionError, ValueError):
+        raise ReplayError(f"{where}: not valid JSON (nested too deeply or a number too long)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ReplayError(f"{where}: not a memverify replay file (no \"format\": \"{FORMAT}\")")
     if data.get("version") != VERSION:
@@ -139,14 +149,16 @@ def replay(path: str | Path, inequality: Inequality | Lookup | None = None) -> R
     name = _field(data, "name", str, where)
     digits = _field(data, "digits", int, where)
     recheck_digits = _field(data, "recheck_digits", int, where)
-    if not 10 <= digits <= recheck_digits:
-        raise ReplayError(f"{where}: need 10 <= digits <= recheck_digits, got {digits} and "
-                          f"{recheck_digits}")
+    if not 10 <= digits <= recheck_digits <= MAX_REPLAY_DIGITS:
+        raise ReplayError(f"{where}: need 10 <= digits <= recheck_digits <= {MAX_REPLAY_DIGITS}, "
+                          f"got {digits} and {recheck_digits}")
     try:
         params = decode_example(data.get("params", {}), "params")
         example = decode_example(_field(data, "example", dict, where))
     except ExactValueError as exc:
         raise ReplayError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise ReplayError(f"{where}: the example is nested too deeply") from None
     if isinstance(inequality, Inequality):
         ineq = inequality
     elif inequality is not None:

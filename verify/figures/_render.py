@@ -18,7 +18,17 @@ def pyplot():
 
 
 def png(fig) -> bytes:
-    """The figure as PNG bytes (no timestamp metadata, so output is reproducible); closes it."""
+    """The figure as PNG bytes (no timestamp metadata, so output is reproducible); closes it.
+    Every text of the figure (titles, labels, legends, annotations) writes infinity as ``∞``,
+    not SymPy's ``oo`` (:func:`derivations.display.infinity_symbols`)."""
+    from matplotlib.text import Text
+
+    from derivations.display import infinity_symbols
+
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        if "oo" in content and not content.startswith("$"):
+            text.set_text(infinity_symbols(content))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     pyplot().close(fig)

@@ -137,11 +137,29 @@ def commit_law_figure(ks: Sequence[int], snrs: Sequence[float], separation: floa
             label=r"$\sqrt{8k\ln 10}/\|X_a-X_b\|$")
     ax.set_xlabel("tie offset exponent k (start at distance $10^{-k}$ from the mirror)")
     ax.set_ylabel(r"commit SNR $\ell_c$")
-    right = ax.secondary_yaxis("right", functions=(lambda ell: 1 / (1 + ell), lambda t: 1 / t - 1))
+    right = ax.secondary_yaxis("right", functions=(_time_of_snr, _snr_of_time))
     right.set_ylabel(r"commit time $t_c=1/(1+\ell_c)$ (linear schedule)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _png(fig)
+
+
+def _time_of_snr(ell: Any) -> Any:
+    r""":math:`t=1/(1+\ell)` on the linear schedule; matplotlib also asks at :math:`\ell=-1`."""
+    import numpy as np
+
+    ell = np.asarray(ell, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ell == -1, np.inf, 1 / (1 + ell))
+
+
+def _snr_of_time(t: Any) -> Any:
+    r""":math:`\ell=1/t-1`; matplotlib also asks at :math:`t=0` (the answer there is :math:`+\infty`)."""
+    import numpy as np
+
+    t = np.asarray(t, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t == 0, np.inf, 1 / t - 1)
 
 
 def _time(label: str):

@@ -119,7 +119,10 @@ class ConstantDirectionError:
             return float(self.scale)
         g = float(self.scale) * float(s.dsigma) / float(s.sigma)
         if self.family == "growing":
-            g *= float(s.sigma) ** (-float(self.kappa))
+            try:
+                g *= float(s.sigma) ** (-float(self.kappa))
+            except OverflowError:  # sigma^-kappa beyond float64: the error is infinite there
+                g = math.copysign(math.inf, g) if g else 0.0
         return g
 
     def _profile_ball(self, s: FieldState):
@@ -250,7 +253,12 @@ class CallableError:
     needs_density: bool = field(default=False, init=False)
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
-        out = np.asarray(self.fn(Z, float(state.t)), dtype=float)
+        try:
+            out = np.asarray(self.fn(Z, float(state.t)), dtype=float)
+        except Exception as exc:  # noqa: BLE001 - the user's code: any failure is theirs to fix
+            message = " ".join(str(exc).split())[:200]
+            raise SamplerError(f"user error field '{self.label}' failed on a ({Z.shape[0]}, {Z.shape[1]}) "
+                               f"float64 batch and t: {type(exc).__name__}: {message}") from None
         if out.shape != Z.shape:
             raise SamplerError(f"user error field returned shape {out.shape}, expected {Z.shape}")
         return out
@@ -263,31 +271,60 @@ class CallableError:
         return None
 
 
+#: Largest |value| of an error parameter (eps, lambda, kappa, a direction entry): the float64
+#: path squares and sums them.
+PARAMETER_MAGNITUDE = Fraction(10) ** 100
+#: Most Fourier modes of the random error, and the largest seed.
+MAX_MODES, MAX_ERROR_SEED = 10_000, 2**63 - 1
+
+
 def _parse_params(text: str, family: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for item in filter(None, (p.strip() for p in text.split(","))):
+    items = [p.strip() for p in text.split(",", 64)]
+    if len(items) > 64:
+        raise SamplerError(f"error '{family}': more than 64 parameters")
+    for item in filter(None, items):
         key, eq, value = item.partition("=")
         if not eq or not key.strip() or not value.strip():
-            raise SamplerError(f"error '{family}': expected key=value, got '{item}'")
+            raise SamplerError(f"error '{family}': expected key=value, got {_short(item)}")
+        if key.strip() in out:
+            raise SamplerError(f"error '{family}': {key.strip()} is given twice")
         out[key.strip()] = value.strip()
     return out
 
 
-def _exact(params: dict[str, str], key: str, family: str, default: str | None = None) -> Fraction:
-    from ..datasets import DataError, parse_number
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
 
+
+def _number(text: str, where: str) -> Fraction:
+    from ..inputs import InputError, number
+
+    try:
+        q = number(text, where)
+    except InputError as exc:
+        raise SamplerError(str(exc)) from None
+    if abs(q) > PARAMETER_MAGNITUDE:
+        raise SamplerError(f"{where}: |value| above 1e100 (the limit)")
+    return q
+
+
+def _exact(params: dict[str, str], key: str, family: str, default: str | None = None) -> Fraction:
     if key not in params and default is None:
         raise SamplerError(f"error '{family}' needs {key}=VALUE")
-    try:
-        return parse_number(params.get(key, default or ""), f"error '{family}', {key}")
-    except DataError as exc:
-        raise SamplerError(str(exc)) from None
+    q = _number(params.get(key, default or ""), f"error '{family}', {key}")
+    if key in ("eps", "lambda") and q < 0:
+        raise SamplerError(f"error '{family}': {key} must be non-negative, got {q} "
+                           "(a direction=... with negative entries reverses the error)")
+    return q
 
 
-def _integer(params: dict[str, str], key: str, family: str, default: int) -> int:
+def _integer(params: dict[str, str], key: str, family: str, default: int, maximum: int) -> int:
     q = _exact(params, key, family, str(default))
     if q.denominator != 1 or q < 0:
         raise SamplerError(f"error '{family}': {key} must be a non-negative integer, got {q}")
+    if q > maximum:
+        raise SamplerError(f"error '{family}': {key} must be at most {maximum:,} (the limit), got {q}")
     return int(q)
 
 
@@ -322,13 +359,10 @@ def parse_error(spec: str) -> ErrorField:
                            f"(allowed: {', '.join(sorted(allowed))})")
     direction = None
     if "direction" in params:
-        from ..datasets import DataError, parse_number
-
-        try:
-            direction = tuple(parse_number(p, f"error '{family}', direction")
-                              for p in params["direction"].split("|"))
-        except DataError as exc:
-            raise SamplerError(str(exc)) from None
+        parts = params["direction"].split("|", 10_000)
+        if len(parts) > 10_000:
+            raise SamplerError(f"error '{family}', direction: more than 10,000 entries (the limit)")
+        direction = tuple(_number(p, f"error '{family}', direction") for p in parts)
     if family == "bounded":
         return ConstantDirectionError("bounded", _exact(params, "eps", family), direction)
     if family == "critical":
@@ -338,8 +372,9 @@ def parse_error(spec: str) -> ErrorField:
                                       kappa=_exact(params, "kappa", family, "1"))
     if family == "inverse-density":
         return InverseDensityError(_exact(params, "lambda", family), direction)
-    return RandomSmoothError(_exact(params, "eps", family), modes=_integer(params, "modes", family, 8),
-                             seed=_integer(params, "seed", family, 0),
+    return RandomSmoothError(_exact(params, "eps", family),
+                             modes=_integer(params, "modes", family, 8, MAX_MODES),
+                             seed=_integer(params, "seed", family, 0, MAX_ERROR_SEED),
                              profile=params.get("profile", "bounded"))
 
 
