@@ -28,6 +28,14 @@ import sympy as sp
 
 from .fields import OracleDerivation
 from .schedules import T
+from .statements import (
+    stated_denoiser,
+    stated_logits,
+    stated_score,
+    stated_velocity,
+    stated_velocity_component,
+    stated_velocity_from_score,
+)
 
 __all__ = [
     "Identity",
@@ -96,38 +104,42 @@ def _score_comp(D: OracleDerivation, i: int) -> sp.Matrix:
     return sp.Matrix([sp.diff(lp, xj) for xj in D.x]) - D.component_scores[i]
 
 
-def _vs_coefficients(D: OracleDerivation) -> tuple[sp.Expr, sp.Expr]:
-    s = D.schedule
-    a, sig = s.alpha, s.sigma
-    ad, sd = sp.diff(a, T), sp.diff(sig, T)
-    return ad / a, sig * (ad * sig / a - sd)
-
-
 def _velocity_score_mix(D: OracleDerivation) -> Pair:
-    cx, cs = _vs_coefficients(D)
-    return D.velocity.explicit(), cx * D.x + cs * D.score.explicit()
+    return D.velocity.explicit(), stated_velocity_from_score(D.schedule, D.x, D.score.explicit())
 
 
 def _velocity_score_comp(D: OracleDerivation, i: int) -> sp.Matrix:
-    cx, cs = _vs_coefficients(D)
-    return D.velocity.components[i] - (cx * D.x + cs * D.component_scores[i])
-
-
-def _paper_velocity(D: OracleDerivation, i: int) -> sp.Matrix:
-    # The papers' closed form (Li, Lin, Yu Prop. 1 as reconstructed): transcribed for comparison.
-    s = D.schedule
-    sig = s.sigma
-    Xi = D.X.row(i).T
-    return sp.diff(s.alpha, T) * Xi + sp.diff(sig, T) / sig * (D.x - s.alpha * Xi)
+    return D.velocity.components[i] - stated_velocity_from_score(D.schedule, D.x, D.component_scores[i])
 
 
 def _paper_velocity_mix(D: OracleDerivation) -> Pair:
-    paper = D.velocity.map("paper", lambda i, _f: _paper_velocity(D, i))
-    return D.velocity.explicit(), paper.explicit()
+    # The papers' closed form with its own softmax weights (derivations.statements), never the
+    # derived weights: a wrong temperature or sign in the derived logits changes one side only.
+    return D.velocity.explicit(), stated_velocity(D.schedule, D.x, D.X)
 
 
 def _paper_velocity_comp(D: OracleDerivation, i: int) -> sp.Matrix:
-    return D.velocity.components[i] - _paper_velocity(D, i)
+    return D.velocity.components[i] - stated_velocity_component(D.schedule, D.x, D.X.row(i).T)
+
+
+def _paper_weights_mix(D: OracleDerivation) -> Pair:
+    return D.denoiser.explicit(), stated_denoiser(D.schedule, D.x, D.X)
+
+
+def _paper_weights_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    # softmax(E) = softmax(P) iff E_i - P_i is the same for every i
+    P = stated_logits(D.schedule, D.x, D.X)
+    k = (i + 1) % D.n
+    return _as_matrix((D.logits[i] - P[i]) - (D.logits[k] - P[k]))
+
+
+def _paper_score_mix(D: OracleDerivation) -> Pair:
+    return D.score_direct, stated_score(D.schedule, D.x, D.X)
+
+
+def _paper_score_comp(D: OracleDerivation, i: int) -> sp.Matrix:
+    s = D.schedule
+    return D.component_scores[i] + (D.x - s.alpha * D.X.row(i).T) / s.sigma**2
 
 
 def _regular_mix(D: OracleDerivation) -> Pair:
@@ -205,11 +217,18 @@ IDENTITIES: tuple[Identity, ...] = (
              r"\mathbb E[\dot\alpha x_0+\dot\beta x_1+\dot\gamma z\mid x_t=x]"
              r"=\sum_i w_i\big(\dot\alpha X_i+\tfrac{\dot\sigma}{\sigma}(x-\alpha X_i)\big)",
              _paper_velocity_mix, _paper_velocity_comp),
+    Identity("paper-weights", "Posterior weights equal the stated softmax", ("LLY25-P1", "LLY25-P2"),
+             r"w_i=\frac{\varphi_i}{\sum_j\varphi_j}"
+             r"=\operatorname{softmax}_i\Big(-\frac{\lVert x-\alpha X_i\rVert^2}{2\sigma^2}\Big)",
+             _paper_weights_mix, _paper_weights_comp),
     Identity("continuity", "Continuity equation of the oracle velocity", ("LLY25-P1",),
              r"\partial_t\rho_t+\nabla\cdot(\rho_t b)=0", _continuity_mix, _continuity_comp),
     Identity("score-gradient", "Mixture score is the gradient of the log-density", ("LLY25-P2",),
              r"\nabla_x\log\rho_t=\sum_i w_i\nabla_x E_i=-\frac{x-\alpha m}{\sigma^2}",
              _score_mix, _score_comp),
+    Identity("paper-score", "Mixture score equals the stated closed form", ("LLY25-P2",),
+             r"\nabla_x\log\rho_t=-\frac{x-\alpha m}{\sigma^2},\quad m=\sum_iw_iX_i",
+             _paper_score_mix, _paper_score_comp),
     Identity("velocity-score", "Velocity-score relation", ("LLY25-P2",),
              r"b=\frac{\dot\alpha}{\alpha}x+\sigma\Big(\frac{\dot\alpha\sigma}{\alpha}-\dot\sigma\Big)s",
              _velocity_score_mix, _velocity_score_comp),

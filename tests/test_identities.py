@@ -31,9 +31,10 @@ KEYS = [ident.key for ident in IDENTITIES]
 
 
 def test_identity_table():
-    assert len(set(KEYS)) == len(KEYS) == 8
+    assert len(set(KEYS)) == len(KEYS) == 10
     for key in ("continuity", "score-gradient", "velocity-score", "fokker-planck-backward",
-                "fokker-planck-forward", "paper-velocity", "regular-coordinates", "snr-logits"):
+                "fokker-planck-forward", "paper-velocity", "paper-weights", "paper-score",
+                "regular-coordinates", "snr-logits"):
         assert identity(key).key == key
     with pytest.raises(KeyError):
         identity("no-such-identity")

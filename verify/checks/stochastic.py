@@ -39,7 +39,7 @@ from derivations.stochastic import DELTA, ZETA_FAMILIES, endpoint_law, marginal_
 from ..datasets import load_dataset
 from ..registry import RunContext
 from ..statistics import chi2_cdf, chi_square_uniform, ks_test, normal_cdf
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 from . import reused_within_a_run
 
 __all__ = [
@@ -199,6 +199,10 @@ def _families(schedule_name: str, quick: bool) -> tuple[str, ...]:
     return fams
 
 
+#: agreement required between the closed forms and their 30-digit quadrature
+QUADRATURE_TOLERANCE = 1e-20
+
+
 def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
     """The one-atom law of one schedule and zeta family, as evidence."""
     ctx.progress(f"LLY25-T2: one-atom law, {schedule.name} [{family}]")
@@ -236,9 +240,9 @@ def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
     return Evidence(
         check=f"one-atom law of Z_delta given Z_1 [{schedule.name}, {ZETA_FAMILIES[family]}]",
         passed=passed if passed else None, detail=detail,
-        bound=("0 (exact)" if not numeric else f"{law['identity_numeric']} (30-digit quadrature)")
-        if passed else "",
-        tolerance="symbolic; limits at delta_k = 2^-k; quadrature 1e-20", data=data,
+        bound=Bound(float(mpmath.mpf(law["quadrature_agreement"])), QUADRATURE_TOLERANCE,
+                    quantity="closed forms (and marginal identity) vs 30-digit quadrature")
+        if passed else None, data=data,
     )
 
 
@@ -308,7 +312,7 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
                f"{', '.join(str(s) for s in STOPS)}: max |Z_float64 - Z_mp({digits} digits)| = "
                f"{mpmath.nstr(diff_float, 3)}; mp({digits}) vs mp({digits + 20}): {mpmath.nstr(diff_mp, 3)} "
                f"(float64 {t_float:.2f} s for {n_paths} paths, mpmath {t_mp:.2f} s)",
-        bound=mpmath.nstr(diff_float, 3), tolerance="1e-10",
+        bound=Bound(float(diff_float), 1e-10, quantity="max |Z_float64 - Z_mp|"),
     ))
     # 2. discretization: the coarse grid (every other node) with coupled noise
     coeffs = _coefficients(schedule, family)
@@ -338,7 +342,8 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
         evidence.append(Evidence(
             check=f"discretization [{label}]: {n_steps} vs {n_steps // 2} steps, coupled noise",
             passed=True if ok else None, detail="; ".join(rows),
-            bound=f"{worst:.4f}", tolerance="frequency change < standard error of a frequency",
+            bound=Bound(worst, resolution, "<", quantity="largest change of a nearest-atom frequency "
+                        "(tolerance: the standard error of a frequency)"),
         ))
     # 3. statistics at each stop
     for s, stop in enumerate(STOPS):
@@ -362,7 +367,7 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
                    f"chi2_{len(X[0])}: p = {st['radial'][1]:.3g}; alpha(delta) = {al:.6g}, "
                    f"sigma(delta) = {sg:.6g}, "
                    f"nearest-atom misassignment <= {mis:.2e}",
-            bound=f"min p = {st['p_min']:.3g}", tolerance=f"p > {ALPHA_TEST}",
+            bound=Bound(st["p_min"], ALPHA_TEST, ">", quantity="min p-value"),
             data={"p_chi2": st["p_chi2"], "p_ks": [p for _, p in st["ks"]], "p_radial": st["radial"][1],
                   "counts": st["counts"], "misassignment_bound": mis, "paths": n_paths, "seed": ctx.seed},
         ))
@@ -387,7 +392,7 @@ def check_lly25_t2(ctx: RunContext) -> ClaimResult:
                f"W(1) = Y(1) = 0 ({good['variance_method']}; {good['mean_X_method']}), hence vanish: from "
                "Z_1 ~ N(0, I) one atom has law N(alpha X, sigma^2 I) at every delta; "
                "V, mu_z^2 <= sigma^2 -> 0",
-        bound="0 (exact)" if ok else "",
+        bound=ExactZero("W, Y solve linear ODEs with zero data") if ok else None,
     ))
     bad = marginal_identity(direction="forward")
     discriminates = not bad["variance"]
@@ -396,7 +401,7 @@ def check_lly25_t2(ctx: RunContext) -> ClaimResult:
         passed=True if discriminates else None,
         detail=f"dW/dt - 2aW = {sp.sstr(bad['variance_residual'])} (nonzero for zeta > 0): the check "
                "distinguishes the sampler's sign convention",
-        bound="0 (exact)" if discriminates else "",
+        bound=ExactZero("the identity's residual is nonzero for the wrong sign") if discriminates else None,
     ))
     # 2. N atoms: the Fokker-Planck identity of the backward sampler, for every N, d, schedule, zeta
     ctx.progress("LLY25-T2: Fokker-Planck identity (generic schedule, per component)")
@@ -408,7 +413,7 @@ def check_lly25_t2(ctx: RunContext) -> ClaimResult:
                f"N(alpha X_i, sigma^2 I): {fp.method} ({fp.seconds:.2f} s); with a drift Lipschitz on "
                "[delta, 1] the law of Z_delta "
                "from Z_1 ~ N(0, I) is rho_delta, for every zeta >= 0",
-        bound="0 (exact)" if fp.zero else "",
+        bound=ExactZero(fp.method) if fp.zero else None,
     ))
     # 3. per schedule and zeta family: the one-atom law; then the simulation
     data = load_dataset("builtin:triangle")

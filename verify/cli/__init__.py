@@ -2,13 +2,13 @@
 
 One module per subcommand (:mod:`.run`, :mod:`.claims`, :mod:`.derive`, :mod:`.latex`,
 :mod:`.endpoint`, :mod:`.sample`, :mod:`.docs`, :mod:`.falsify`, :mod:`.gmm`,
-:mod:`.separation`), each with ``add_parser(subparsers)`` and its handler, over the shared option
-types of :mod:`.arguments` (which imports nothing else from this package).
+:mod:`.separation`, :mod:`.selftest`), each with ``add_parser(subparsers)`` and its handler,
+over the shared option types of :mod:`.arguments` (which imports nothing else from this package).
 
 Exit codes: 0 the command completed (whatever the verdicts); 1 internal error; 2 bad input
 (one line on stderr, nothing written); 3 ``latex --pdf`` found no LaTeX engine (the .tex is
 still written); 4 ``run`` completed and wrote its report, but a claim's checker failed (that
-claim is ``inconclusive``, named on stderr).
+claim is ``inconclusive``, named on stderr); 5 ``selftest``: a mutant survived.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sys
 import threading
 import warnings
 
-from . import claims, derive, docs, endpoint, falsify, gmm, latex, run, sample, separation
+from . import claims, derive, docs, endpoint, falsify, gmm, latex, run, sample, selftest, separation
 from .arguments import (
     DIGITS_RANGE,
     EXIT_CHECKER_FAILED,
@@ -37,7 +37,7 @@ __all__ = ["main", "build_parser", "UsageError", "DIGITS_RANGE", "EXIT_OK", "EXI
            "EXIT_NO_ENGINE", "EXIT_CHECKER_FAILED"]
 
 #: The subcommands, in the order of ``memverify --help``.
-SUBCOMMANDS = (run, claims, derive, latex, endpoint, sample, docs, falsify, gmm, separation)
+SUBCOMMANDS = (run, claims, derive, latex, endpoint, sample, docs, falsify, gmm, separation, selftest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         "trigonometric, vp-linear-sigma) or 'alpha=EXPR; beta=EXPR; gamma=EXPR[; zeta=EXPR]' "
         "in t (or 'alpha=...; sigma=...')."),
         epilog="Exit codes: 0 completed, 1 internal error, 2 bad input, 3 no LaTeX engine for --pdf, "
-               "4 a claim's checker failed (report written, that claim inconclusive).")
+               "4 a claim's checker failed (report written, that claim inconclusive), "
+               "5 selftest: a mutant survived.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
     for module in SUBCOMMANDS:

@@ -29,6 +29,7 @@ class Mutant:
     claims: tuple[str, ...]
     description: str
     kind: str = ""  # sign, factor, temperature, exponent, constant, map, time, direction, dropped, grid
+    ci: bool = False  # part of the fast subset that CI runs (memverify selftest --ci)
 
     def apply(self, source: str) -> str:
         """The mutated source text; :class:`StaleMutant` unless ``before`` occurs exactly once."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .mutant import Mutant
 
-__all__ = ["PACKAGES", "repository_root", "mutated_copy", "run_verdicts", "ClaimOutcome"]
+__all__ = ["PACKAGES", "repository_root", "snapshot", "mutated_copy", "run_verdicts", "ClaimOutcome"]
 
 #: the top-level packages a mutant may patch and that the copy holds
 PACKAGES = ("derivations", "verify")
@@ -30,6 +30,13 @@ PACKAGES = ("derivations", "verify")
 def repository_root() -> Path:
     """The directory that holds the ``derivations`` and ``verify`` packages being tested."""
     return Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def snapshot(root: Path | None = None) -> Iterator[Path]:
+    """A temporary copy of the packages as they are now (later edits of the tree do not reach it)."""
+    with mutated_copy(None, root) as copy:
+        yield copy
 
 
 @contextlib.contextmanager
@@ -58,10 +65,11 @@ class ClaimOutcome:
     verdict: str
     failing: tuple[str, ...]  # checks with passed False or None
     checker_failed: bool
+    error: str = ""  # why the checker failed, or the end of stderr when the run wrote no report
 
 
 def run_verdicts(copy: Path, claims: Sequence[str], *, seed: int = 0, digits: int | None = None,
-                 quick: bool = False, timeout: float = 1800.0) -> dict[str, ClaimOutcome]:
+                 quick: bool = False, jobs: int = 1, timeout: float = 1800.0) -> dict[str, ClaimOutcome]:
     """Run ``claims`` on the package in ``copy`` and return each claim's outcome.
 
     A run that times out or writes no report gives every claim the verdict ``crashed`` (the
@@ -69,7 +77,7 @@ def run_verdicts(copy: Path, claims: Sequence[str], *, seed: int = 0, digits: in
     """
     out = copy / "report"
     cmd = [sys.executable, "-m", "verify", "run", "--claims", ",".join(claims), "--out", str(out),
-           "--seed", str(seed)]
+           "--seed", str(seed), "--jobs", str(jobs)]
     if digits is not None:
         cmd += ["--digits", str(digits)]
     if quick:
@@ -77,15 +85,19 @@ def run_verdicts(copy: Path, claims: Sequence[str], *, seed: int = 0, digits: in
     env = os.environ | {"PYTHONPATH": os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")]),
                         "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
     try:
-        subprocess.run(cmd, cwd=copy, env=env, capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return {c: ClaimOutcome("crashed", ("timeout",), True) for c in claims}
+        return {c: ClaimOutcome("crashed", ("timeout",), True, f"no report within {timeout:.0f} s")
+                for c in claims}
     try:
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {c: ClaimOutcome("crashed", ("no report",), True) for c in claims}
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return {c: ClaimOutcome("crashed", ("no report",), True, tail[0][:300]) for c in claims}
     failed = set(report.get("checker_failed", []))
-    return {c["id"]: ClaimOutcome(c["status"],
-                                  tuple(e["check"] for e in c["evidence"] if e.get("passed") is not True),
-                                  c["id"] in failed)
-            for c in report["claims"]}
+    outcomes = {}
+    for c in report["claims"]:
+        open_checks = tuple(e["check"] for e in c["evidence"] if e.get("passed") is not True)
+        error = next((e.get("detail", "") for e in c["evidence"] if e["check"] == "checker failed"), "")
+        outcomes[c["id"]] = ClaimOutcome(c["status"], open_checks, c["id"] in failed, error[:300])
+    return outcomes
