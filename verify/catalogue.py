@@ -72,24 +72,24 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "built-in); numeric: Euler endpoints of six error families on builtin:triangle, K = 16..2048, "
           "converge to the derived limit with fitted rates; the growing family diverges like h^(-kappa p); "
           "one start per family re-run in ball arithmetic",
-          checker="verify.checks.estimation:check_lly25_t3", group="estimation"),
+          checker="verify.checks.estimation.endpoint:check_lly25_t3", group="estimation"),
     Claim("LLY25-C1", "LLY25", "Cor. 1", "Uniformly bounded error still ends on a training sample",
           r"\sup\lVert e\rVert<\infty\ \Rightarrow\ Z_0\in\{X_i\}", R,
           "symbolic: shift 0 and accumulated error 0 per schedule; numeric: bounded and random bounded "
           "errors, endpoints converge to training samples, ball-certified distances; falsification search",
-          checker="verify.checks.estimation:check_lly25_c1", group="estimation"),
+          checker="verify.checks.estimation.endpoint:check_lly25_c1", group="estimation"),
     Claim("LLY25-C2", "LLY25", "Cor. 2", "Critically scaled error shifts the endpoint by a bounded amount",
           r"e=\lambda\frac{\dot\sigma}{\sigma}v\Rightarrow Z_0=X_k-\lambda v;\quad "
           r"e=\varepsilon\frac{\dot\sigma}{\sigma}f(x)\Rightarrow Z_0=X_k-\varepsilon f(Z_0)", R,
           "symbolic: shift -1 and accumulated error 1 per schedule; numeric: convergence to X_k - lambda v "
           "and to the certified fixed points of the random critical field",
-          checker="verify.checks.estimation:check_lly25_c2", group="estimation"),
+          checker="verify.checks.estimation.endpoint:check_lly25_c2", group="estimation"),
     Claim("LLY25-C3", "LLY25", "Cor. 3", "Error inversely proportional to the density",
           r"e=\lambda v/\tilde\rho_t,\ \tilde\rho_t=N(2\pi\sigma^2)^{d/2}\rho_t\ \Rightarrow\ "
           r"Z_0\in\{X_i\}", R,
           "one-atom closed form and its blow-up criterion (int dt/sigma); exact counterexample; blow-up "
           "probability against simulation; three-atom fates per schedule",
-          checker="verify.checks.estimation:check_lly25_c3", group="estimation"),
+          checker="verify.checks.estimation.inverse_density:check_lly25_c3", group="estimation"),
     # -- Li, Lin, Yu 2026 ----------------------------------------------------------------------
     Claim("LLY26-T1", "LLY26", "Thm. 1", "Continuous-time oracle generation recovers training samples",
           r"Z_0\in\{X_1,\dots,X_N\}\ \text{for the ODE and the SDE}", R,
@@ -118,22 +118,22 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "symbolic: variation of constants; numeric: sample-wise dist <= |D^h| + E_acc^h along Euler "
           "paths with D^h -> 0 and E_acc^h -> E_acc; the oracle comparison dev <= dev_0 + E_acc^h is "
           "reported (it fails at finite h); falsification search",
-          checker="verify.checks.estimation:check_lly26_t4", group="estimation"),
+          checker="verify.checks.estimation.accumulated:check_lly26_t4", group="estimation"),
     Claim("LLY26-T5", "LLY26", "Thm. 5", "Estimation error: stochastic sampler",
           r"\text{as Thm. 4 for Euler-Maruyama (coupled noise)}", R,
           "as LLY26-T4 for Euler-Maruyama with Brownian paths coupled across h",
-          checker="verify.checks.estimation:check_lly26_t5", group="estimation"),
+          checker="verify.checks.estimation.accumulated:check_lly26_t5", group="estimation"),
     Claim("LLY26-T6", "LLY26", "Thm. 6", "Overfitting (definition and consequence)",
           r"\text{overfit}:\ 0<\mathrm{TE}<\infty,\ \mathrm{ED}\le\tau;\quad "
           r"\lVert e\rVert\sigma/\dot\sigma\to0\Rightarrow\text{overfit}", R,
           "the predicate on every error family and schedule; training excess TE in closed form or by "
           "Monte Carlo; the tension that finite TE forces E_acc = 0",
-          checker="verify.checks.estimation:check_lly26_t6", group="estimation"),
+          checker="verify.checks.estimation.fitting:check_lly26_t6", group="estimation"),
     Claim("LLY26-T7", "LLY26", "Thm. 7", "Underfitting (definition and consequence)",
           r"\limsup_{t\to0}\lVert e\rVert\sigma/\dot\sigma=\infty\Rightarrow\text{recovery breaks}", R,
           "the predicate and the measured consequence on every error family and schedule; a rotational "
           "error with an unbounded ratio that still recovers the sample (exact)",
-          checker="verify.checks.estimation:check_lly26_t7", group="estimation"),
+          checker="verify.checks.estimation.fitting:check_lly26_t7", group="estimation"),
     Claim("LLY26-DECOMP", "LLY26", "-", "Sample-wise decomposition of a generated sample",
           r"\hat Z_0=X+\Delta_{\mathrm{disc}}+\Delta_{\mathrm{est}}+G,\quad "
           r"\Delta_{\mathrm{est}}=-h\sum_k P_k e_k,\ \lVert\Delta_{\mathrm{est}}\rVert\le h\sum_k|P_k|"

@@ -206,7 +206,13 @@ QUADRATURE_TOLERANCE = 1e-20
 def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
     """The one-atom law of one schedule and zeta family, as evidence."""
     ctx.progress(f"LLY25-T2: one-atom law, {schedule.name} [{family}]")
-    law = endpoint_law(schedule, family)
+    check = f"one-atom law of Z_delta given Z_1 [{schedule.name}, {ZETA_FAMILIES[family]}]"
+    try:
+        law = endpoint_law(schedule, family)
+    except (ArithmeticError, ValueError, TypeError, AssertionError) as exc:
+        # a law that cannot be evaluated (an infinite or complex value, a failed derivation step)
+        # decides nothing: undecided, with the reason
+        return Evidence(check, None, f"could not be computed: {type(exc).__name__}: {exc}")
     closed = law["closed_form"]
     solves = all(law["solves_odes"].values())
     ident = [v for v in law["identity"].values() if v is not None]
@@ -238,8 +244,7 @@ def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
         "quadrature_agreement": law["quadrature_agreement"],
     }
     return Evidence(
-        check=f"one-atom law of Z_delta given Z_1 [{schedule.name}, {ZETA_FAMILIES[family]}]",
-        passed=passed if passed else None, detail=detail,
+        check=check, passed=passed if passed else None, detail=detail,
         bound=Bound(float(mpmath.mpf(law["quadrature_agreement"])), QUADRATURE_TOLERANCE,
                     quantity="closed forms (and marginal identity) vs 30-digit quadrature")
         if passed else None, data=data,
