@@ -209,7 +209,7 @@ def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
     check = f"one-atom law of Z_delta given Z_1 [{schedule.name}, {ZETA_FAMILIES[family]}]"
     try:
         law = endpoint_law(schedule, family)
-    except (ArithmeticError, ValueError, TypeError, AssertionError) as exc:
+    except (ArithmeticError, ValueError, TypeError, AssertionError, NotImplementedError) as exc:
         # a law that cannot be evaluated (an infinite or complex value, a failed derivation step)
         # decides nothing: undecided, with the reason
         return Evidence(check, None, f"could not be computed: {type(exc).__name__}: {exc}")
