@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..registry import RunContext
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, Verdict, decide
 from . import reused_within_a_run
 
 __all__ = ["VARIANTS", "FAMILY_LEVEL", "T_START", "check_lly26_decomp"]
@@ -298,12 +298,16 @@ def _coefficient_evidence(names: tuple[str, ...], digits: int, K: int) -> list[E
                  map_ok if map_ok else None,
                  "compiled coefficients (compiled_schedule) against the symbolically derived step map on the "
                  f"grid, K = {K}, {digits}-digit balls: " + "; ".join(map_rows),
-                 bound="ball overlap", tolerance="balls overlap", data={"rows": map_rows}),
+                 bound=Bound(sum("DISAGREE" in r for r in map_rows), 0, rigorous=True,
+                             quantity="compiled coefficient balls that miss the derived ones"),
+                 data={"rows": map_rows}),
         Evidence("P_all, coefficient of X and v_h = derivations.discretization.one_atom_law",
                  law_ok if law_ok else None,
                  "one atom (m = X): Z_0 = P_all z + (1 - P_all alpha(t_start) + sum_k P_k D_k) X "
                  "+ N(0, v_h I) against the independently unrolled law: " + "; ".join(law_rows),
-                 bound="ball overlap", tolerance="balls overlap", data={"rows": law_rows}),
+                 bound=Bound(sum("DISAGREE" in r for r in law_rows), 0, rigorous=True,
+                             quantity="unrolled law balls that miss the derived law"),
+                 data={"rows": law_rows}),
     ]
 
 
@@ -321,7 +325,7 @@ def _gaussian_evidence(runs: list[dict[str, Any]]) -> list[Evidence]:
         return [Evidence("G ~ N(0, v_h I)", None, "no Euler-Maruyama run")]
     n_tests = 2 * len(runs)
     level = FAMILY_LEVEL / n_tests
-    tolerance = f"p >= {level:.2g} (Bonferroni {FAMILY_LEVEL} / {n_tests})"
+    quantity = f"min p-value (Bonferroni {FAMILY_LEVEL} / {n_tests})"
     worst_bin = min(runs, key=lambda g: g["binomial_p"])
     worst_ks = min(runs, key=lambda g: g["ks_p"])
     exceed = sum(g["exceedances"] for g in runs)
@@ -335,14 +339,14 @@ def _gaussian_evidence(runs: list[dict[str, Any]]) -> list[Evidence]:
             f"{exceed} exceedances in total, {expected:.0f} expected, over {len(runs)} Euler-Maruyama "
             f"runs; smallest two-sided p = {worst_bin['binomial_p']:.3g} ({worst_bin['config']}: "
             f"{worst_bin['exceedances']} of {worst_bin['samples']})",
-            bound=f"min p = {worst_bin['binomial_p']:.3g}", tolerance=tolerance,
+            bound=Bound(worst_bin["binomial_p"], level, ">=", quantity=quantity),
             data={"runs": [{k: g[k] for k in keys_bin} for g in runs]}),
         Evidence(
             "G ~ N(0, v_h I): Kolmogorov-Smirnov test of ||G||^2 / v_h against chi2_d",
             worst_ks["ks_p"] >= level,
             f"smallest p = {worst_ks['ks_p']:.3g} over {len(runs)} runs ({worst_ks['config']}, D = "
             f"{worst_ks['ks_statistic']:.4f}, n = {worst_ks['samples']})",
-            bound=f"min p = {worst_ks['ks_p']:.3g}", tolerance=tolerance,
+            bound=Bound(worst_ks["ks_p"], level, ">=", quantity=quantity),
             data={"runs": [{k: g[k] for k in keys_ks} for g in runs]}),
     ]
 
@@ -367,7 +371,8 @@ def check_lly26_decomp(ctx: RunContext) -> ClaimResult:
         f"d = 4 set, {len(builtin_runs)} on the built-in sets); {tally.identity_fail} above the rounding "
         f"estimate; max residual {tally.max_res:.2e} (largest rounding estimate {tally.max_res_bound:.2e}); "
         f"{tally.diverged} diverged samples excluded",
-        bound=f"{tally.max_res:.2e}", tolerance="first-order rounding estimate 8 (K + d + 4) u S per sample",
+        bound=Bound(tally.identity_fail, 0, quantity="samples whose residual exceeds the first-order "
+                    "rounding estimate 8 (K + d + 4) u S"),
         data={"samples": float_samples, "diverged": tally.diverged, "max_residual": tally.max_res}))
     ball_ok = ball["identity_fail"] == 0 and ball["samples"] > 0
     evidence.append(Evidence(
@@ -378,7 +383,7 @@ def check_lly26_decomp(ctx: RunContext) -> ClaimResult:
         f"{ball['max_radius']:.1e}; "
         f"float64 on the same paths differs from the ball midpoints by at most {ball['max_float_diff']:.1e}"
         + (f"; not finite: {'; '.join(ball['nan_runs'])}" if ball["nan_runs"] else ""),
-        bound=f"{ball['max_radius']:.1e}", tolerance="every residual ball contains 0",
+        bound=Bound(ball["identity_fail"], 0, quantity="residual balls that exclude 0", rigorous=True),
         data={"runs": ball["runs"], "not_finite": ball["nan_runs"], "float_vs_ball": ball["max_float_diff"]}))
     evidence.extend(_coefficient_evidence(names, ctx.digits, sizes["ball_steps"]))
 
@@ -388,7 +393,8 @@ def check_lly26_decomp(ctx: RunContext) -> ClaimResult:
         f"{tally.disc_exceed} of {float_samples} float64 samples and {ball['disc_fail']} of "
         f"{ball['samples']} ball samples above the bound (triangle inequality on the exact unrolled sum: a "
         "consistency check of the terms)",
-        bound=f"{tally.disc_exceed} exceedances", tolerance="0 (float64: relative 1e-9)"))
+        bound=Bound(tally.disc_exceed + ball["disc_fail"], 0,
+                    quantity="samples above the bound (float64: relative slack 1e-9)")))
     bad = [r for r in sqrt_rows if not r["exponent"] >= MIN_EXPONENT]
     law_rows = [_law_row(r) for r in sqrt_rows]
     evidence.append(Evidence(
@@ -398,8 +404,10 @@ def check_lly26_decomp(ctx: RunContext) -> ClaimResult:
         f"{len(sqrt_rows) - len(bad)} of {len(sqrt_rows)} (schedule, sampler, error) rows; the maximum over "
         "samples is set by endpoints near a tie between two training samples (margin condition: LLY-TIES, "
         "LLY26-T2). " + "; ".join(law_rows),
-        bound=f"min exponent {min((r['exponent'] for r in sqrt_rows), default=math.nan):.2f}",
-        tolerance=f">= {MIN_EXPONENT}", data={"rows": sqrt_rows}))
+        bound=Bound(min((min(r["exponent"], 1e300) for r in sqrt_rows), default=0.0), MIN_EXPONENT, ">=",
+                    quantity="smallest fitted exponent of the 90 % quantile")
+        if sqrt_rows and not bad else None,
+        data={"rows": sqrt_rows}))
     evidence.append(Evidence(
         "||est|| <= h sum_k |P_k| sup ||e(., t_k)|| (a priori)",
         tally.est_exceed == 0 and tally.est_checked > 0 and ball["est_fail"] == 0,
@@ -408,7 +416,7 @@ def check_lly26_decomp(ctx: RunContext) -> ClaimResult:
         f"{tally.est_ratio:.6f}: equality for a constant-direction error whose P_k e_k keep one sign); "
         f"{tally.est_posterior} samples with inverse-density error: no a-priori bound (no supremum), the "
         "realized h sum |P_k| ||e_k|| is reported instead",
-        bound=f"max ratio {tally.est_ratio:.6f}", tolerance="<= 1 (float64: relative 1e-9)"))
+        bound=Bound(tally.est_ratio, 1 + 1e-9, quantity="max ||est|| / a-priori bound (float64 slack 1e-9)")))
     evidence.extend(_gaussian_evidence(tally.gauss))
 
     status, summary = decide(evidence, "LLY26-DECOMP")

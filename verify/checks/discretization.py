@@ -61,8 +61,9 @@ from ..sampling.ties import (
     exact_tie,
     tie_probability,
 )
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 from . import reused_within_a_run
+from .falsification import search_evidence
 
 __all__ = ["ALPHA_TEST", "check_lly26_t2", "check_lly26_t3", "study"]
 
@@ -257,17 +258,24 @@ def _law_evidence(st: Study, name: str, predicted_key: str) -> Evidence:
                f"Gaussian atoms in d = {st.data.shape[1]} (seed {st.seed}); t_start = {sw.t_start}"
                + (" (vp-linear-sigma: alpha'(1) = -oo, the first step cannot be at t = 1)"
                   if sw.t_start != 1 else "") + f". {lead}. {meas}. {cons}",
-        bound=(f"median reaches the float64 floor {sw.floor:.1e}" if p_pred == sp.oo else
-               f"95 % CI [{med.ci[0]:.3f}, {med.ci[1]:.3f}]" if med.ci else ""),
-        tolerance=("exact last step: faster than any power (reaches the floor, local slopes increase)"
-                   if p_pred == sp.oo else f"CI contains the derived exponent {_text(p_pred)}")
-        + ("" if not sqrt_law else f"; C(h) trend >= {C_TREND_TOLERANCE}"),
+        bound=_exponent_bound(med, p_pred, sw.floor),
         data={"h": [float(v) for v in sw.h], "steps": list(sw.steps), "median": list(med.values),
               "q90": list(q90.values), "fit_median": _fit_json(med), "fit_q90": _fit_json(q90),
               "predicted": str(p_pred), "p_sigma": str(pred["p"]), "C": const.C, "C_all": const.C_all,
               "C_per_h": list(const.per_h), "C_trend": trend, "excluded": list(const.excluded),
               "margin_needed": [float(v) for v in sw.margin_needed], "seconds": sw.seconds},
     )
+
+
+def _exponent_bound(fit: ExponentFit, predicted: Any, floor: float) -> Bound | None:
+    """The derived exponent against the fit's 95 % interval; for an exact last step (+oo) the
+    median at the finest step size against the float64 floor."""
+    if predicted == sp.oo:
+        return Bound(fit.values[-1], floor, quantity="median deviation at the finest h (exact last step: "
+                     "at the float64 floor)")
+    if fit.ci is None:
+        return None
+    return Bound(_num(predicted), fit.ci, "in", quantity="derived exponent vs the fitted 95 % interval")
 
 
 def _fit_json(fit: ExponentFit) -> dict[str, Any]:
@@ -289,9 +297,9 @@ def _condition_evidence(st: Study, name: str) -> Evidence:
         passed=True if ok else None,
         detail=f"{st.method}: fitted exponent {med.text()} excludes 1/2: {excludes}; max dev/sqrt(h) over "
                f"margin starts per K {_fmt_list(const.per_h)}{growth}",
-        bound=(f"CI [{med.ci[0]:.3f}, {med.ci[1]:.3f}] vs 1/2; C(h) ~ h^{trend:.3f}"
-               if med.ci and trend is not None else ""),
-        tolerance=f"1/2 outside the CI and C(h) trend < {C_TREND_TOLERANCE}",
+        bound=Bound(trend, C_TREND_TOLERANCE, "<", quantity="trend of C(h) = max dev/sqrt(h) in h "
+                    "(negative: grows as h -> 0; the fitted exponent's interval excludes 1/2 too)")
+        if trend is not None else None,
     )
 
 
@@ -329,11 +337,10 @@ def _spot_evidence(st: Study, name: str, digits: int) -> Evidence:
                + (f"; exact last step: certified dev <= {worst_exact:.2e} where float64 reads the floor, "
                   f"<= {worst_fine:.2e} for K >= {sw.steps[len(sw.steps) // 2]}" if exact else "")
                + f" ({sum(c.seconds for c in cells):.1f} s)",
-        bound=f"radius <= {max(c.max_radius for c in cells):.1e}; disagreement "
-              f"{max(c.max_disagreement for c in cells):.1e}"
-              + (f"; dev <= {worst_exact:.1e}, {worst_fine:.1e} (fine half)" if exact else ""),
-        tolerance="1e-7 x scale + radius" + (f"; the floor, and {EXACT_LAST_STEP:g} on the fine half of "
-                                            "the step sizes" if exact else ""),
+        bound=Bound(max(c.max_radius for c in cells), 1e-20, quantity="largest ball radius (each "
+                    "float64 deviation within 1e-7 x scale + radius of its ball"
+                    + (f"; certified deviation <= the floor, and <= {EXACT_LAST_STEP:g} on the fine half)"
+                       if exact else ")"), rigorous=True),
         data={"cells": [{"K": c.K, "max_radius": c.max_radius, "max_disagreement": c.max_disagreement,
                          "dev_lower": list(c.dev_lower), "dev_upper": list(c.dev_upper),
                          "near_tie": list(c.near_tie)} for c in cells]},
@@ -354,9 +361,9 @@ def _tie_probability_evidence(st: Study, name: str) -> Evidence:
         passed=True if ok else None,
         detail=f"{tp.data}, {tp.n} Gaussian starts per K (seed-coupled), 'between' = min_i |Z_0 - X_i| > "
                f"Delta_min/4 = {tp.threshold:.4g}; Wilson 95 % intervals: {rows} ({tp.seconds:.1f} s)",
-        bound=f"{tp.p[finest]:.2e} [{iv[finest][0]:.2e}, {iv[finest][1]:.2e}] at K = {tp.steps[finest]}",
-        tolerance=f"<= {tp.p[coarsest]:.2e} at K = {tp.steps[coarsest]}; no significant increase between "
-                  "consecutive step sizes" + (f" (increases at K = {rises})" if rises else ""),
+        bound=Bound(tp.p[finest], tp.p[coarsest], quantity=f"share ending between samples at K = "
+                    f"{tp.steps[finest]} vs at K = {tp.steps[coarsest]} (no significant increase between "
+                    "consecutive step sizes)"),
         data={"steps": list(tp.steps), "counts": list(tp.counts), "n": tp.n,
               "intervals": [list(v) for v in iv], "threshold": tp.threshold},
     )
@@ -398,8 +405,8 @@ def _band_evidence(st: Study, name: str) -> Evidence:
                + (f". Leading asymptotics log10 G ~ {asym:.1f} at K = {last.K} (measured "
                   f"{last.gain_log10:.1f}): log w ~ -(1+2p) p^(1/(1+2p)) h^(-2p/(1+2p)) with p = {p:g}"
                   if asym else ""),
-        bound=f"max |log10(w G)| = {max(abs(v) for v in products):.2f}" if products else "",
-        tolerance="|log10(w G)| <= 1 (one decade) at every K; every start certified; one crossing",
+        bound=Bound(max(abs(v) for v in products), 1, quantity="max |log10(w G)| over K (every start "
+                    "certified, one crossing)", rigorous=True) if products else None,
         data={"K": [b.K for b in bands], "log10_w": [b.log10_width for b in bands],
               "log10_G": [b.gain_log10 for b in bands],
               "lower": [str(b.lower) if b.lower is not None else None for b in bands],
@@ -434,7 +441,7 @@ def _exact_tie_evidence(st: Study, C: float) -> Evidence:
                "m = (X_1 + X_2)/2 = 0, and one Euler step Z <- (1 - h a) Z - h c m keeps x = 0 exactly. By "
                "induction the endpoint is (0, y_K), at distance sqrt(1 + y_K^2) >= 1 from both samples, for "
                "every schedule and every K. Ball computation: " + "; ".join(rows),
-        bound="deviation >= 1 (exact)", tolerance="exact symmetry; first coordinate a zero-radius ball",
+        bound=ExactZero("the first coordinate is exactly 0 by the reflection symmetry (zero-radius balls)"),
         counterexample=cex, data=why,
     )
 
@@ -489,7 +496,9 @@ def check_lly26_t2(ctx: RunContext) -> ClaimResult:
             passed=True if ok else None,
             detail=f"{st.settings.builtin_starts} Gaussian starts, K = "
                    f"{', '.join(map(str, st.settings.steps))}: " + "; ".join(rows),
-            bound="95 % bootstrap CIs", tolerance="each CI contains the derived exponent"))
+            bound=Bound(sum(not _agrees(fit, st.predictions[name]["deterministic"])
+                            for name, (_sw, fit) in cells.items()), 0,
+                        quantity="schedules whose 95 % interval misses the derived exponent")))
     for name in st.names:
         evidence.append(_spot_evidence(st, name, ctx.digits))
     for name in st.names:
@@ -498,6 +507,9 @@ def check_lly26_t2(ctx: RunContext) -> ClaimResult:
     sqrt_names = [n for n in st.names if _num(st.predictions[n]["p"]) >= 0.5]
     C = max((st.constants[n].C for n in sqrt_names), default=1.0)
     evidence.append(_exact_tie_evidence(st, C))
+    ctx.progress("LLY26-T2: falsification searches")
+    evidence.append(search_evidence("LLY26-T2", "counterexample", seed=ctx.seed, digits=ctx.digits))
+    evidence.append(search_evidence("LLY26-T2-margin", "none", seed=ctx.seed, digits=ctx.digits))
     status, summary = decide(evidence, "Euler endpoints within C sqrt(h)")
     result = ClaimResult("LLY26-T2", status, summary, evidence, time.perf_counter() - start)
     if status is Verdict.VERIFIED:
@@ -590,8 +602,8 @@ def _gaussian_evidence(st: Study, name: str) -> Evidence:
                "steps (derivations.discretization.one_atom_law, balls), X_i the atom the path is committed "
                "to (softmax residual of the tail <= 1e-6 sqrt(v)): " + rows
                + (f"; not testable (fewer than {least} committed paths): K = {skipped}" if skipped else ""),
-        bound=f"min p = {min((g.p_min for g in terms), default=float('nan')):.3g}",
-        tolerance=f"p >= {level:.2g} (family level {ALPHA_TEST}, Bonferroni over {2 * len(terms)} tests)",
+        bound=Bound(min(g.p_min for g in terms), level, ">=", quantity=f"min p-value (family level "
+                    f"{ALPHA_TEST}, Bonferroni over {2 * len(terms)} tests)") if terms else None,
         data={"K": [g.K for g in terms], "p_radial": [g.ks_radial[1] for g in terms],
               "p_pooled": [g.ks_pooled[1] for g in terms], "included": [g.included for g in terms],
               "sqrt_v": [g.sqrt_v for g in terms]},
@@ -624,9 +636,8 @@ def _scaling_evidence(st: Study, name: str, boot: int, seed: int) -> Evidence:
                f"Deterministic part |Z_0 - sqrt(2 zeta(h) h) xi_last - X_i|: {det_text} vs the derived "
                f"{_text(p_det)} (a higher measured order passes: the derived one is what the last step "
                "guarantees)",
-        bound=f"|{sv_fit:.3f} - {_text(pred['noise'])}|; deterministic " + (
-            f"CI [{det.ci[0]:.3f}, {det.ci[1]:.3f}]" if det.ci else "floor"),
-        tolerance="0.03 for sqrt(v_h); CI contains or exceeds the derived deterministic order",
+        bound=Bound(abs(sv_fit - noise), 0.03, quantity="|fitted order of sqrt(v_h) - derived noise order| "
+                    "(and the deterministic part's interval contains or exceeds its derived order)"),
         data={"sqrt_v": list(map(float, sv)), "sqrt_v_fit": sv_fit, "deterministic": _fit_json(det)},
     )
 
@@ -645,11 +656,12 @@ def _strong_evidence(st: Study, boot: int, seed: int) -> Evidence:
         passed=True if ok else None,
         detail="median over paths of the difference between consecutive step sizes (the coarse increments "
                "are sums of the fine ones): " + "; ".join(rows),
-        bound="95 % bootstrap CIs", tolerance="order > 0 (lower CI bound)", data=data)
+        bound=Bound(min((d["ci"][0] for d in data.values() if d["ci"]), default=0.0), 0, ">",
+                    quantity="smallest lower end of the 95 % intervals of the strong order"), data=data)
 
 
 def _zeta_evidence(st: Study, ctx: RunContext) -> Evidence:
-    rows, ok = [], True
+    rows, ok, ratios = [], True, []
     steps = st.settings.steps
     count = 100 if ctx.quick else 200
     for name in ("linear", "trigonometric"):
@@ -659,6 +671,7 @@ def _zeta_evidence(st: Study, ctx: RunContext) -> Evidence:
         med = np.median(np.where(np.isfinite(sw.dev), sw.dev, np.inf), axis=1)
         grows = bool(med[-1] > med[0])
         ok = ok and grows
+        ratios.append(min(float(med[-1]) / max(float(med[0]), 1e-300), 1e300))  # inf: a diverged median
         sds = sp.sstr(sp.simplify(schedule.sigma * sp.diff(schedule.sigma)))
         rows.append(f"{name} with zeta = 1 (sigma sigma' = {sds} -> 0): median deviation {_fmt_list(med)} "
                     f"for K = {', '.join(map(str, steps))}")
@@ -667,7 +680,8 @@ def _zeta_evidence(st: Study, ctx: RunContext) -> Evidence:
         passed=True if ok else None,
         detail="with zeta/sigma^2 -> oo the explicit step factor 1 - h(sigma'/sigma + zeta/sigma^2) is of "
                "size 1/(k^2 h) at t = kh and the deviation grows as h -> 0: " + "; ".join(rows),
-        bound="median at the finest h > median at the coarsest h", tolerance="grows as h -> 0")
+        bound=Bound(min(ratios), 1, ">", quantity="median deviation at the finest h / at the coarsest h "
+                    "(smallest over the schedules)"))
 
 
 @reused_within_a_run
@@ -688,6 +702,8 @@ def check_lly26_t3(ctx: RunContext) -> ClaimResult:
     for name in st.names:
         evidence.append(_spot_evidence(st, name, ctx.digits))
         evidence.append(_tie_probability_evidence(st, name))
+    ctx.progress("LLY26-T3: falsification search")
+    evidence.append(search_evidence("LLY26-T3", "none", seed=ctx.seed, digits=ctx.digits))
     status, summary = decide(evidence, "Euler-Maruyama endpoints: training sample + O(sqrt h) + Gaussian")
     result = ClaimResult("LLY26-T3", status, summary, evidence, time.perf_counter() - start)
     if status is Verdict.VERIFIED:

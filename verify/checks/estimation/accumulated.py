@@ -16,7 +16,8 @@ from ...sampling.fitting import (
     fitted_slope,
 )
 from ...sampling.samplers import nearest_samples
-from ...verdicts import ClaimResult, Evidence
+from ...verdicts import Bound, ClaimResult, Evidence, ExactZero
+from ..falsification import search_evidence
 from .study import (
     COMMIT,
     FAMILIES,
@@ -106,8 +107,8 @@ def _bound_evidence(study: Study, name: str, family: str, method: str) -> tuple[
     ev = Evidence(
         check=f"sample-wise bound dist(Z_0, X) <= |D^h| + E_acc^h, D^h -> 0 [{name}, {family}, {label}]",
         passed=True if ok else None, detail=detail,
-        bound=f"90% |D^h| = {d90[-1]:.1e} at h = {hs[-1]:.2e}" if hs else "every path diverged",
-        tolerance="no sample above the bound (rounding slack 1e-9); 90% |D^h| -> 0 (fitted rate > 0 by 2 SE)",
+        bound=Bound(sum(broken), 0, quantity="samples above |D^h| + E_acc^h (rounding slack 1e-9; and "
+                    "90% |D^h| -> 0: exact or a fitted rate > 0 by 2 SE)"),
         data={"h": hs, "disc_q90": d90, "share_literal": share, "excess_literal": excess, "tightness": tight})
     return ev, points
 
@@ -157,7 +158,10 @@ def _eacc_limit(study: Study, name: str, family: str) -> Evidence | None:
                f"derived E_acc = {want}; median E_acc^h: "
                + ", ".join(f"h = {h:.2e}: {m:.4g}" for h, m in zip(hs, meds, strict=True))
                + f"; grows like h^({rate})",
-        bound=f"{meds[-1]:.4g}", tolerance=f"-> {want}")
+        bound=(Bound(gap[-1], study.tol, quantity=f"|median E_acc^h - E_acc| at h = {hs[-1]:.2e} (and "
+                     "decreasing)") if want.is_finite else
+               Bound(fit[0], 0, "<", quantity="fitted exponent of the median E_acc^h (E_acc = oo)"))
+        if ok else None)
 
 
 def _bound_checker(ctx: RunContext, claim: str, method: str) -> ClaimResult:
@@ -178,7 +182,7 @@ def _bound_checker(ctx: RunContext, claim: str, method: str) -> ClaimResult:
                    f"Z(1) = Z_1: {voc.terminal}; with m = X_k the remaining term -> "
                    f"{sp.sstr(voc.committed_limit)} ({voc.method}); hence dist(Z_0, X) <= E_acc = "
                    "limsup sigma int_t^1 |e|/sigma ds",
-            bound="0 (symbolic)" if ok else ""))
+            bound=ExactZero(voc.method) if ok else None))
     figure_points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in names:
         for family in FAMILY_KEYS:
@@ -192,6 +196,9 @@ def _bound_checker(ctx: RunContext, claim: str, method: str) -> ClaimResult:
                 lim = _eacc_limit(study, name, family)
                 if lim is not None:
                     evidence.append(lim)
+    if method == "euler":
+        ctx.progress(f"{claim}: falsification search")
+        evidence.append(search_evidence(claim, "counterexample", seed=ctx.seed, digits=ctx.digits))
     figures = {}
     if method == "euler":
         from ...figures.estimation import bound_figure

@@ -22,7 +22,8 @@ from ...sampling.fitting import (
     fitted_slope,
 )
 from ...sampling.samplers import nearest_samples
-from ...verdicts import ClaimResult, Evidence
+from ...verdicts import Bound, ClaimResult, Evidence, ExactZero
+from ..falsification import search_evidence
 from .study import (
     COMMIT,
     FAMILIES,
@@ -74,8 +75,9 @@ def _convergence(study: Study, name: str, family: str) -> Evidence:
         detail=f"limit {how}; median / 90% quantile of |Z_0^h - limit| over {M} Gaussian starts{start}: "
                f"{rows}; fitted rate of the 90% quantile "
                f"{'exact (rounding level)' if exact else rate_text(fit)}",
-        bound=f"{q90[-1]:.2e} (90% quantile at h = {hs[-1]:.2e})",
-        tolerance=f"<= {study.tol:g} (1/20 of the smallest inter-sample distance) and decreasing in h",
+        bound=Bound(q90[-1], study.tol, quantity=f"90% quantile of |Z_0^h - limit| at h = {hs[-1]:.2e} "
+                    "(tolerance: 1/20 of the smallest inter-sample distance; decreasing in h)")
+        if math.isfinite(q90[-1]) else None,
         data={"h": hs, "median": med, "q90": q90, "rate": None if fit is None else fit[0]},
     )
 
@@ -102,7 +104,8 @@ def _growing(study: Study, name: str) -> Evidence:
                + ", ".join(f"h = {h:.2e}: {m:.3g}" for h, m in zip(hs, med, strict=True))
                + f"; fitted exponent (4 finest) {rate_text(fit)} vs -kappa p = {predicted:g} "
                f"(sigma ~ t^p, p = {p})",
-        bound=rate_text(fit), tolerance=f"|exponent - ({predicted:g})| <= 0.1",
+        bound=Bound(abs(fit[0] - predicted), 0.1, quantity=f"|fitted exponent - derived -kappa p = "
+                    f"{predicted:g}|") if fit is not None else None,
         data={"h": hs, "median": med, "rate": None if fit is None else fit[0], "predicted": predicted},
     )
 
@@ -156,7 +159,7 @@ def _ball_evidence(study: Study, name: str, families: tuple[str, ...]) -> Eviden
                f"relative |float64 - ball midpoint| = {gap:.2e}, largest radius {b['radius']:.1e}; "
                "certified: "
                + "; ".join(parts) + f" ({b['seconds']:.2f} s)",
-        bound=f"{gap:.2e}", tolerance="float64 within 1e-9 (relative) of the certified endpoint",
+        bound=Bound(gap, 1e-9, quantity="max relative |float64 - ball midpoint|"),
     )
 
 
@@ -170,7 +173,7 @@ def _symbolic_endpoint(names: tuple[str, ...]) -> list[Evidence]:
               "[generic schedule]",
         passed=True if rc.zero else None,
         detail=f"derived y' = {sp.sstr(rc.derived)}; residual against the paper form: {rc.method}",
-        bound="0 (symbolic)" if rc.zero else ""))
+        bound=ExactZero(rc.method) if rc.zero else None))
     for sched in (None, *names):
         el = endpoint_limit(None if sched is None else schedule_named(sched))
         label = "generic schedule" if sched is None else sched
@@ -182,7 +185,7 @@ def _symbolic_endpoint(names: tuple[str, ...]) -> list[Evidence]:
             detail=f"ratio of derivatives matches the paper form: {el.matches} ({el.method}); factor of m "
                    f"= {sp.sstr(el.factor)}" + ("" if sched is None else f" -> {el.factor_limit}")
                    + f"; coefficient of e = {sp.sstr(el.error_coefficient)}",
-            bound="0 (symbolic)" if ok else ""))
+            bound=ExactZero(el.method) if ok else None))
     return out
 
 
@@ -204,8 +207,8 @@ def _symbolic_profile(names: tuple[str, ...], profile: str, want_shift: sp.Expr,
                    f"({sh.method}; numeric at 2^-k: {'agrees' if sh.agrees else 'DISAGREES'}); "
                    f"E_acc(t) = {sp.sstr(acc.expression) if acc.expression is not None else 'numeric'} -> "
                    f"{acc.limit} ({acc.method}; {'agrees' if acc.agrees else 'DISAGREES'})",
-            bound="0 (symbolic; numerically cross-checked)" if ok else "",
-            tolerance=f"shift {want_shift}, E_acc {want_acc}"))
+            bound=ExactZero(f"shift = {want_shift} and E_acc = {want_acc} symbolically, cross-checked "
+                            "numerically") if ok else None))
     return out
 
 
@@ -260,6 +263,8 @@ def check_lly25_c1(ctx: RunContext) -> ClaimResult:
         for family in ("bounded", "random-bounded"):
             evidence.append(_convergence(study, name, family))
         evidence.append(_ball_evidence(study, name, ("bounded", "random-bounded")))
+    ctx.progress("LLY25-C1: falsification search")
+    evidence.append(search_evidence("LLY25-C1", "none", seed=ctx.seed, digits=ctx.digits))
     return finish_claim("LLY25-C1", evidence, started, COMMIT,
                    "a uniformly bounded error leaves the endpoint on a training sample: shift "
                    "lim -e sigma/sigma' = 0, E_acc = 0, Euler endpoints converge to training samples")

@@ -22,7 +22,7 @@ from ...sampling.fitting import (
     is_underfitting,
     training_error_monte_carlo,
 )
-from ...verdicts import ClaimResult, Evidence
+from ...verdicts import Bound, ClaimResult, Evidence, ExactZero
 from .study import (
     COMMIT,
     FAMILIES,
@@ -130,7 +130,8 @@ def check_lly26_t6(ctx: RunContext) -> ClaimResult:
                 passed=True if ok else None,
                 detail="; ".join(a.reasons) + f"; TE: {m.training_error_note}; R(t_min) = "
                        f"{format_number(m.ratio[int(np.argmin(m.ratio_times))])}",
-                bound=f"ED = {format_number(a.quantities['ED'])}", tolerance=f"tau = {study.tol:g}",
+                bound=Bound(0 if ok else 1, 0, quantity=f"mismatch with the expected regime (ED = "
+                            f"{format_number(a.quantities['ED'])}, tau = {study.tol:g})"),
                 data=dict(a.quantities)))
     evidence.append(_tension(tuple(study.runs)))
     return finish_claim(
@@ -157,7 +158,7 @@ def _tension(names: tuple[str, ...]) -> Evidence:
                "(int_t^1 sigma^-2)^{1/2} -> 0 for sigma ~ t^p, p <= 1 (sqrt(t) resp. sqrt(t log 1/t)): "
                "a time-profile error with a finite flow-matching excess cannot move the endpoint, so "
                "under this definition every trained field with a finite loss overfits",
-        bound="0 (symbolic)" if ok else "")
+        bound=ExactZero("the training excess integrals diverge symbolically") if ok else None)
 
 
 def _rotation_counterexample() -> Evidence:
@@ -195,7 +196,7 @@ def _rotation_counterexample() -> Evidence:
                "= dist(Z_0, X); "
                f"|e| sigma/sigma' = {sp.sstr(ratio)} -> {ratio_lim}. The error averages out: "
                "sigma(t) int_t^1 e/sigma ds -> 0 although sigma int |e|/sigma -> oo",
-        bound="0 (symbolic)" if ok else "",
+        bound=ExactZero("the path solves the ODE and its distance tends to 0 symbolically") if ok else None,
         counterexample={"schedule": "linear", "X": "[[0, 0]]", "Z_1": "[1, 0]",
                         "error": "e(x, t) = t^-3 [[0, -1], [1, 0]] (x - (1 - t) X)"} if ok else None)
 
@@ -221,8 +222,9 @@ def check_lly26_t7(ctx: RunContext) -> ClaimResult:
                 detail="; ".join(a.reasons) + f"; TE: {m.training_error_note}"
                        + ("; critically scaled: neither regime, the endpoint generalizes by a bounded shift"
                           if PROFILE[family] == "critical" else ""),
-                bound=f"R(t_min) = {format_number(a.quantities['R_min_t'])}",
-                tolerance="R ~ t^s with s <= -0.1 near t = 0 (or R = oo); recovery breaks iff it underfits",
+                bound=Bound(0 if ok else 1, 0, quantity=f"mismatch with the expected regime (R(t_min) = "
+                            f"{format_number(a.quantities['R_min_t'])}; underfitting: R ~ t^s with s <= -0.1 "
+                            "near t = 0 or R = oo; recovery breaks iff it underfits)"),
                 data=dict(a.quantities)))
     rot = _rotation_counterexample()
     evidence.append(rot)
