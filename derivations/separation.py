@@ -133,18 +133,34 @@ def dsm_decomposition(n: int = 3) -> list[SymbolicResult]:
     return out
 
 
-def loss_gap_is_fisher() -> SymbolicResult:
-    r"""With the decomposition :math:`L(s)=F(s)+d/\sigma^2-J`, :math:`F(\nabla\log\hat p)=0`:
-    :math:`L(\nabla\log p)-L(\nabla\log\hat p)-F(\nabla\log p)=0` (F, J, d symbolic)."""
+def loss_gap_is_fisher(n: int = 3, points: int = 3, digits: int = 40, seed: int = 3) -> SymbolicResult:
+    r"""The loss gap of any field :math:`f` is a weighted square, pointwise in :math:`x` (d = 1):
+
+    .. math::
+        rac1n\sum_i\mathcal N_i(x)ig[(f-t_i)^2-(\hat s-t_i)^2ig]-\hat p(x)(f-\hat s)^2=0,
+
+    with :math:`\mathcal N_i=\mathcal N(x;lpha a_i,\sigma^2)`, :math:`\hat p=rac1n\sum_i\mathcal N_i`,
+    the DSM targets :math:`t_i=-(x-lpha a_i)/\sigma^2` and :math:`\hat s=\partial_x\log\hat p`
+    differentiated directly (:math:`f` a free value). Integrated over :math:`x` the first term is
+    :math:`L(f)-L(
+abla\log\hat p)` and the second :math:`\mathbb E_{\hat P}(f-
+abla\log\hat p)^2`;
+    at :math:`f=
+abla\log p` this is Loss-Gap :math:`=\mathrm{Fisher}(\hat P,P)`. It holds only
+    because :math:`\sum_i\mathcal N_it_i=n\hat p\,\hat s` (the score is the posterior mean of the
+    targets)."""
     start = time.perf_counter()
-    F, J, d = sp.symbols("F J d", positive=True)
-
-    def loss(fisher: sp.Expr) -> sp.Expr:
-        return fisher + d / SIGMA**2 - J
-
-    res = loss(F) - loss(sp.Integer(0)) - F
-    return _result("Loss-Gap = L(grad log p) - L(grad log p_hat) = Fisher(P_hat, P)", res, None,
-                   [F, J, d, SIGMA], start, 2, 40, 3, positive=(F, J, d))
+    x, a, logits, ps = _empirical(n, 1)
+    dens = [sp.exp(e) / sp.sqrt(2 * sp.pi * SIGMA**2) for e in logits]
+    p_hat = sp.Add(*dens) / n
+    targets = [-(x[0] - ALPHA * ai[0]) / SIGMA**2 for ai in a]
+    s_hat = sp.diff(sp.log(p_hat), x[0])
+    f = sp.Symbol("f", real=True)
+    gap = sp.Add(*[k * ((f - t) ** 2 - (s_hat - t) ** 2) for k, t in zip(dens, targets, strict=True)]) / n
+    res = gap - p_hat * (f - s_hat) ** 2
+    free = [x[0], f, ALPHA, SIGMA, *[ai[0] for ai in a]]
+    return _result(f"Loss-Gap integrand (1/n) sum_i N_i[(f - t_i)^2 - (s_hat - t_i)^2] = p_hat (f - s_hat)^2 "
+                   f"for every f (n = {n}, d = 1)", res, (logits, ps), free, start, points, digits, seed)
 
 
 def _cov_from_posterior(weights: list[sp.Expr], means: list[sp.Matrix], covs: list[sp.Matrix]) -> sp.Matrix:

@@ -362,7 +362,7 @@ def test_checkers_report_evidence_and_figures(reduced_checks):
     assert t32.status in (Verdict.CONDITIONAL, Verdict.INCONCLUSIVE) and "edge-c.png" in t32.figures
     assert any("nearest-memorized-neighbour" in e.check and e.passed for e in t32.evidence)
     r45 = reduced_checks["45"]
-    rows = next(e for e in r45.evidence if "closed-form" in e.check).data["readings"]
+    rows = next(e for e in r45.evidence if "within" in e.check).data["readings"]
     assert any(r["weighting"] == "uniform-x0" and r["C"] == "2" for r in rows)
 
 

@@ -124,3 +124,13 @@ def test_bad_input():
         gap_quadrature([[Fraction(0)]], [[Fraction(0)]], [[Fraction(1)]], Fraction(0))
     with pytest.raises(TypeError):
         gap_quadrature([[0.5]], [[Fraction(0)]], [[Fraction(1)]], Fraction(1))
+
+
+def test_loss_gap_identity_needs_the_true_score_of_p_hat(monkeypatch):
+    """The Loss-Gap integrand identity holds only because s_hat = d/dx log p_hat is the posterior mean
+    of the DSM targets: with a wrong kernel width in p_hat it fails."""
+    assert S.loss_gap_is_fisher(n=2).passed
+    wide = S.sp.exp
+    monkeypatch.setattr(S.sp, "exp", lambda e: wide(e / 2))  # every kernel twice as wide
+    broken = S.loss_gap_is_fisher(n=2)
+    assert not broken.zero and not broken.passed

@@ -44,7 +44,7 @@ from ..gmm.data import GMMData, GMMSetting, generate, paper_grid, process
 from ..gmm.denoisers import generalizing, memorizing
 from ..gmm.losses import Estimate, LossTable, quadrature_losses, standard_denoisers, training_losses
 from ..registry import RunContext
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 
 __all__ = ["check_edge_t31", "check_edge_t32", "check_edge_45", "PAPER", "TOLERANCE_31", "TOLERANCE_45"]
 
@@ -202,7 +202,8 @@ def _validation_evidence(rows: list[dict[str, Any]]) -> Evidence:
         "Monte-Carlo loss estimator against quadrature (d = 1 mpmath tanh-sinh, d = 2 Gauss-Legendre; "
         "generalizing and memorizing, N = 4)",
         bool(ok), f"{len(rows)} comparisons; largest |MC - quadrature| / allowance = {worst:.3f}",
-        bound=f"{worst:.3f}", tolerance=f"1 (z = {z:.2f}: Bonferroni, family level {FAMILY_LEVEL:g})",
+        bound=Bound(worst, 1, quantity=f"largest |MC - quadrature| / allowance (z = {z:.2f}: Bonferroni, "
+                    f"family level {FAMILY_LEVEL:g})"),
         data={"rows": rows})
 
 
@@ -218,7 +219,7 @@ def _symbolic_excess() -> Evidence:
     zero, how = is_identically_zero(sp.simplify(expr - paper))
     return Evidence("derived single-Gaussian MMSE d Var(x0 | x_t) equals the paper's d var/(1 + psi var)",
                     zero, f"Gaussian conditioning gives {sp.sstr(expr)}; difference {how}",
-                    bound="0 (symbolic)" if zero else "", tolerance="0")
+                    bound=ExactZero(how) if zero else None)
 
 
 def _t31_rows(table: LossTable) -> list[dict[str, Any]]:
@@ -248,9 +249,11 @@ def check_edge_t31(ctx: RunContext) -> ClaimResult:
         worst = max(abs(r["rel_error"]) + r["rel_half"] for r in inside)
         evidence.append(Evidence(
             f"|relative error| < 1 % for t in [{span[0]:g}, {span[1]:.4g}] ({len(inside)} grid times)",
-            True, f"largest |rel. error| + 95 % half-width {100 * worst:.3f} % (L_gen with an exact control "
-                  f"variate, paired with L_mem; {table.draws} batches of N draws)",
-            bound=f"{worst:.3g}", tolerance=f"{TOLERANCE_31:g}", data={"rows": inside}))
+            worst < TOLERANCE_31,
+            f"largest |rel. error| + 95 % half-width {100 * worst:.3f} % (L_gen with an exact control "
+            f"variate, paired with L_mem; {table.draws} batches of N draws)",
+            bound=Bound(worst, TOLERANCE_31, "<", quantity="largest |relative error| + 95 % half-width"),
+            data={"rows": inside}))
     else:
         evidence.append(Evidence("relative error within 1 % at the lowest noise level", False,
                                  f"status {rows[0]['status']} at t = {rows[0]['t']:g}", data={"rows": rows}))
@@ -342,8 +345,11 @@ def check_edge_t32(ctx: RunContext) -> ClaimResult:
         fr = ", ".join(f"{M / table.N:.2g}" for M in cs)
         evidence.append(Evidence(
             f"C(t) in [1, 2] on the paper's setting for t in [{span[0]:g}, {span[1]:.4g}], M/N in {{{fr}}}",
-            True, f"95 % intervals span [{lo:.3f}, {hi:.3f}]", bound=f"[{lo:.3f}, {hi:.3f}]",
-            tolerance="[1, 2]", data={"times": table.times.tolist(), "C": profile}))
+            1 <= lo and hi <= 2, f"95 % intervals span [{lo:.3f}, {hi:.3f}]",
+            bound=Bound(max(abs(lo - 1.5), abs(hi - 1.5)), 0.5,
+                        quantity=f"largest distance of a 95 % interval end from 3/2 (the ends span "
+                        f"[{lo:.3f}, {hi:.3f}]; C in [1, 2] iff <= 1/2)"),
+            data={"times": table.times.tolist(), "C": profile}))
     else:
         evidence.append(Evidence("C(t) in [1, 2] at the lowest noise level on the paper's setting", False,
                                  "not inside [1, 2] at the first grid time", data={"C": profile}))
@@ -355,7 +361,8 @@ def check_edge_t32(ctx: RunContext) -> ClaimResult:
         True if inside else None,
         f"{len(inside)} of {len(cells)} cells: " + "; ".join(
             f"d={c['d']} N={c['N']} M/N={c['M/N']:.2g}" for c in inside),
-        bound=f"{len(inside)} cells", tolerance="[1, 2]", data={"cells": cells}))
+        bound=Bound(len(inside), 1, ">=", quantity="cells where C(t) in [1, 2] holds"),
+        data={"cells": cells}))
     figure = _c_figure(study)
     status, text = decide(evidence, "EDGE-T32")
     result = ClaimResult("EDGE-T32", status, text, evidence, time.perf_counter() - started,
@@ -453,7 +460,8 @@ def _nn_evidence(study: _Study) -> Evidence:
         f"C at t = {study.table.times[0]:g} equals the noise-free nearest-memorized-neighbour constant "
         "E_S mean_j min_i |x_i - x_j|^2 / (d var) (the low-noise mechanism)",
         bool(ok) if pairs else None, f"{len(pairs)} (d, N, M) comparisons; largest |difference| / allowance "
-        f"{worst:.3f}", bound=f"{worst:.3f}", tolerance=f"1 (z = {z:.2f}, Bonferroni at {FAMILY_LEVEL:g})",
+        f"{worst:.3f}", bound=Bound(worst, 1, quantity=f"largest |difference| / allowance (z = {z:.2f}, "
+                                    f"Bonferroni at {FAMILY_LEVEL:g})") if pairs else None,
         data={"pairs": pairs})
 
 
@@ -543,18 +551,18 @@ def check_edge_45(ctx: RunContext) -> ClaimResult:
         sens[f"uniform-x0, {kind}, {tag.replace(' (measured C)', '')}"] = float(e.mean)
     matches = [r for r in readings if r["matches"]]
     evidence = []
-    evidence.append(Evidence(
-        "closed-form readings (exact rationals on the 26-point grid): M*/N = 1 - sum lam A / (C sum lam)",
-        True, "; ".join(f"{r['weighting']} C={r['C']}: {r['M*/N']:.4f}"
-                        for r in readings if r["C"] in ("1", "2"))
-        + f"; continuous uniform t: C=1 {float(continuous[1]):.4f}, C=2 {float(continuous[2]):.4f}",
-        bound="0 (exact)", tolerance="-", data={"readings": [r for r in readings if r["C"] in ("1", "2")]}))
+    closed_form = ("; ".join(f"{r['weighting']} C={r['C']}: {r['M*/N']:.4f}"
+                             for r in readings if r["C"] in ("1", "2"))
+                   + f"; continuous uniform t: C=1 {float(continuous[1]):.4f}, "
+                   f"C=2 {float(continuous[2]):.4f}")
     for r in matches:
         evidence.append(Evidence(
             f"M*/N within {TOLERANCE_45:g} of 4/5: weighting {r['weighting']}, C reading '{r['C']}'", True,
             f"M*/N = {r['M*/N']:.4f} +- {r['half']:.4f} (jackknife over batches) + interpolation "
-            f"{r.get('interpolation', 0.0):.1e}", bound=f"{r['distance']:.4f}", tolerance=f"{TOLERANCE_45:g}",
-            data=r))
+            f"{r.get('interpolation', 0.0):.1e}; closed-form readings (exact rationals on the 26-point grid, "
+            f"M*/N = 1 - sum lam A / (C sum lam)): {closed_form}",
+            bound=Bound(r["distance"], TOLERANCE_45, quantity="|M*/N - 4/5| (interval included)"),
+            data=r | {"readings": [q for q in readings if q["C"] in ("1", "2")]}))
     if matches:
         robust = [v for k, v in sens.items() if "losses" in k and "t <= 0.84" not in k and "var" not in k]
         spread = max(abs(v - float(FOUR_FIFTHS)) for v in robust) if robust else math.inf
@@ -562,7 +570,8 @@ def check_edge_45(ctx: RunContext) -> ClaimResult:
             "robustness of the matching reading: grid sub-sampling (even / odd times)"
             + (" and a second training set" if study.sensitivity else ""), spread <= TOLERANCE_45,
             "; ".join(f"{k}: {v:.4f}" for k, v in sens.items() if "losses" in k),
-            bound=f"{spread:.4f}", tolerance=f"{TOLERANCE_45:g}", data={"sensitivity": sens}))
+            bound=Bound(spread, TOLERANCE_45, quantity="largest |M*/N - 4/5| over the sub-grids")
+            if math.isfinite(spread) else None, data={"sensitivity": sens}))
     else:
         evidence.append(Evidence("some reading gives M*/N within the tolerance of 4/5", None,
                                  "; ".join(f"{r['weighting']}/{r['C']}: {r['M*/N']:.4f}" for r in readings),

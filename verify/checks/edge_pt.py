@@ -80,7 +80,9 @@ def _transition(cell: CellResult) -> Evidence:
               f"window start {t.start}, end {t.end}" if ok else
               f"no interior crossing of 1/2 (status {t.status}; interval {t.half_ci})")
     return Evidence("the ratio crosses 1/2 inside the measured range", ok if ok else None, detail,
-                    bound=f"[{t.half_ci[0]:.3f}, {t.half_ci[1]:.3f}]" if ok else "",
+                    bound=Bound(t.half, (float(cell.sizes.min()) / cell.setting.N,
+                                         float(cell.sizes.max()) / cell.setting.N), "in",
+                                quantity="M_1/2/N inside the measured range of M/N") if ok else None,
                     data=t.to_json())
 
 
@@ -90,7 +92,7 @@ def _prediction(cell: CellResult) -> Evidence:
     lo, hi = t.half_ci
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return Evidence(f"the transition lies within {TOLERANCE} of M*/N ({PRIMARY})", None,
-                        "no finite interval for M_1/2/N", tolerance=f"{TOLERANCE}")
+                        "no finite interval for M_1/2/N")
     meets = {k: bool(lo - TOLERANCE <= v <= hi + TOLERANCE) for k, v in pred.items()}
     gap = max(0.0, lo - target, target - hi)
     others = "; ".join(f"{k} {v:.3f} ({'consistent' if meets[k] else 'not consistent'})"
@@ -98,7 +100,8 @@ def _prediction(cell: CellResult) -> Evidence:
     return Evidence(
         f"the transition lies within {TOLERANCE} of M*/N ({PRIMARY})", meets[PRIMARY],
         f"predicted {target:.3f}, measured {t.half:.3f} [{lo:.3f}, {hi:.3f}], distance of the interval "
-        f"{gap:.3f}; {others}", bound=f"{gap:.3f}", tolerance=f"{TOLERANCE}",
+        f"{gap:.3f}; {others}", bound=Bound(gap, TOLERANCE, quantity="distance of the 95 % interval of "
+                                                               "M_1/2/N from the predicted M*/N"),
         data={"predicted": pred, "consistent": meets, "half": t.half, "half_ci": [lo, hi]})
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from ..registry import RunContext
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 
 __all__ = ["check_edge_den", "check_edge_mstar", "check_edge_def22", "paper_grid_exact",
            "MSTAR_CONDITION"]
@@ -55,8 +55,7 @@ def _symbolic(results, claim: str) -> list[Evidence]:
             check=f"{claim}: {r.title}",
             passed=True if r.zero else None,
             detail=(f"{r.method} ({r.seconds:.2f} s)" + (f"; {r.detail}" if r.detail else "")),
-            bound="0 (symbolic)" if r.zero else "",
-            tolerance="identically 0",
+            bound=ExactZero(r.method) if r.zero else None,
         ))
     return out
 
@@ -112,7 +111,50 @@ def _den_lambdify(ctx: RunContext) -> Evidence:
         detail=f"generalizing (K = 3), memorizing (N = 8), partial (M = 5), trainable (M = 4, s2 = 0.37) in "
                f"d = 2 (seed {ctx.seed}), {len(times)} grid times of vp-linear-sigma, {count} points; "
                f"worst at {where}",
-        bound=f"{worst:.2e} (max relative difference)", tolerance=f"{LAMBDIFY_TOLERANCE:.0e}",
+        bound=Bound(worst, LAMBDIFY_TOLERANCE, quantity="max relative difference"),
+    )
+
+
+def _den_against_the_oracle(ctx: RunContext) -> Evidence:
+    r"""The memorizing and partially memorizing denoisers against Li, Lin and Yu's oracle denoiser
+    :math:`\sum_iw_iX_i`, :math:`w=\operatorname{softmax}(-\lVert x-\alpha X_i\rVert^2/2\sigma^2)`,
+    written out independently (:mod:`derivations.statements`), at random points of every grid time."""
+    from derivations.fields import data_symbols, space_symbols
+    from derivations.schedules import T, builtin_schedule
+    from derivations.statements import stated_denoiser
+
+    from ..gmm import GMMSetting, generate, memorizing, paper_grid, partially_memorizing, process
+
+    rng = np.random.default_rng([ctx.seed, 0x0AC])
+    data = generate(GMMSetting(d=2, K=3, N=8, seed=ctx.seed))
+    vp = builtin_schedule("vp-linear-sigma")
+    proc = process("vp-linear-sigma")
+    worst, count, where = 0.0, 0, ""
+    for den in (memorizing(data), partially_memorizing(data, 5, rng)):
+        x, X = space_symbols(2), data_symbols(den.M, 2)
+        oracle = sp.lambdify([T, *x, *X], list(stated_denoiser(vp, x, X)), modules="numpy")
+        for t in paper_grid()[:: 1 if not ctx.quick else 5]:
+            a, sg = (float(v) for v in proc.alpha_sigma(t))
+            pts = a * den.means[rng.integers(0, den.M, 8)] + sg * rng.normal(size=(8, 2)) * 1.5
+            got = den(pts, a, sg)
+            with np.errstate(all="ignore"):
+                want = np.column_stack([np.broadcast_to(v, len(pts)) for v in
+                                        oracle(t, pts[:, 0], pts[:, 1], *den.means.ravel())])
+            finite = np.isfinite(want).all(axis=1)  # the explicit softmax underflows far out
+            scale = np.maximum(1.0, np.abs(want[finite]).max(axis=1))
+            rel = np.abs(got[finite] - want[finite]).max(axis=1) / scale
+            count += int(finite.sum())
+            if rel.size and rel.max() > worst:
+                worst, where = float(rel.max()), f"{den.label}, t = {t:.4g}"
+    ok = count > 0 and worst < LAMBDIFY_TOLERANCE
+    return Evidence(
+        check="EDGE-DEN: the memorizing and partial denoisers are the oracle denoiser of their atoms "
+              "(Li, Lin, Yu's stated softmax, written independently)",
+        passed=True if ok else False,
+        detail=f"memorizing (N = 8) and partial (M = 5) in d = 2 against sum_i w_i X_i with "
+               f"w = softmax(-|x - alpha X_i|^2/2 sigma^2) on vp-linear-sigma, {count} points; worst at "
+               f"{where or '-'}",
+        bound=Bound(worst, LAMBDIFY_TOLERANCE, quantity="max relative difference") if count else None,
     )
 
 
@@ -181,7 +223,7 @@ def _den_finite_difference(ctx: RunContext) -> Evidence:
                f"(M = {(4 * N) // 5}), trainable (M = {N // 2}, s2 = 0.5); t in (0.2, 0.5, 0.8), "
                f"{count} points; log p_t from the derived component law (logsumexp); step h = 1e-5, "
                f"h-vs-2h difference {worst_est:.1e}; worst at {where}",
-        bound=f"{worst:.2e} (max relative difference)", tolerance=f"{FD_TOLERANCE:.0e}",
+        bound=Bound(worst, FD_TOLERANCE, quantity="max relative difference"),
     )
 
 
@@ -204,15 +246,7 @@ def check_edge_den(ctx: RunContext) -> ClaimResult:
     results += gmm.conversion_checks()
     results += gmm.vp_identities()
     evidence = _symbolic(results, "EDGE-DEN")
-    evidence.append(Evidence(
-        check="EDGE-DEN: the four denoisers are members of the derived family",
-        passed=True,
-        detail="generalizing: M = K, the true means, s^2 = sigma_star^2 (the data law itself); "
-               "trainable: free means and one shared s^2 (the family); memorizing and partial: the "
-               "s^2 -> 0 limit with the means at all N / at M training points, equal to the oracle "
-               "(empirical Bayes) denoiser of those atoms (checked above)",
-        bound="structural", tolerance="",
-    ))
+    evidence.append(_den_against_the_oracle(ctx))
     ctx.progress("EDGE-DEN: numeric cross-checks")
     evidence.append(_den_lambdify(ctx))
     evidence.append(_den_finite_difference(ctx))
@@ -271,12 +305,24 @@ def check_edge_mstar(ctx: RunContext) -> ClaimResult:
             value = gmm.crossover_slope(weights, psi, C, 1)
             slopes[f"{label}, C = {C}"] = value
     lines = "; ".join(f"{k}: {_rational_text(v)}" for k, v in slopes.items())
-    exact = all(isinstance(v, sp.Rational) for v in slopes.values())
+    # the same slopes typed from the statement with exact fractions: 1/(1 + psi) = t^2 at s2 = 1, so
+    # c = 1 - mean(t^2)/C (x0 units) and c = 1 - sum(1 - t^2)/(C sum (1 - t^2)/t^2) (epsilon units)
+    tq = [Fraction(int(t.p), int(t.q)) for t in ts]
+    stated = {}
+    for C in (1, 2):
+        stated[f"uniform over the grid, x0 units, C = {C}"] = 1 - sum(t * t for t in tq) / (C * len(tq))
+        stated[f"uniform over the grid, epsilon units (lambda = psi), C = {C}"] = (
+            1 - sum(1 - t * t for t in tq) / (C * sum((1 - t * t) / (t * t) for t in tq)))
+    off = [k for k, v in slopes.items() if not (isinstance(v, sp.Rational)
+                                                and Fraction(int(v.p), int(v.q)) == stated[k])]
     evidence.append(Evidence(
-        check="EDGE-MSTAR: exact slopes M*/N on the paper's 26-point grid (vp-linear-sigma, s2 = 1)",
-        passed=True if exact else None,
-        detail=f"t_k = (25 + 998 k)/25000, psi = (1 - t^2)/t^2; {lines} (comparison with 4/5: EDGE-45)",
-        bound="exact rationals", tolerance="",
+        check="EDGE-MSTAR: exact slopes M*/N on the paper's 26-point grid (vp-linear-sigma, s2 = 1) against "
+              "the stated formula in exact fractions",
+        passed=True if not off else False,
+        detail=f"t_k = (25 + 998 k)/25000, psi = (1 - t^2)/t^2; {lines}; stated 1 - sum l/(1 + psi) / "
+               f"(C sum l) in fractions: {'equal' if not off else 'DIFFERS for ' + ', '.join(off)} "
+               "(comparison with 4/5: EDGE-45)",
+        bound=Bound(len(off), 0, quantity="slopes that differ from the stated formula", rigorous=True),
         data={k: sp.sstr(v) for k, v in slopes.items()},
     ))
     # the derived slope against an independent bisection of the weighted equation, several (d, N)
@@ -300,7 +346,7 @@ def check_edge_mstar(ctx: RunContext) -> ClaimResult:
         passed=True if ok else False,
         detail=f"{cases} random weightings lambda_t ~ U(0,1), C_t ~ U(1,2), s2 ~ U(0.5,2) on the "
                f"paper's grid, (d, N) in (30, 50), (60, 200), (7, 1000): the same slope for every d",
-        bound=f"{worst:.2e} (max |c N - M_bisect|/N)", tolerance="1e-12",
+        bound=Bound(worst, 1e-12, quantity="max |c N - M_bisect|/N"),
     ))
     status, summary = decide(evidence, "crossover M* = c N")
     condition = ""
@@ -350,7 +396,7 @@ def _def22_random(ctx: RunContext) -> Evidence:
                f"0.05..5 (memorized fraction {frac:.2f}); {len(bad)} disagreement(s), every one within the "
                f"float rounding of the boundary (relative margin <= 4(d+3) 2^-53)"
                + (f"; unexplained at samples {unexplained[:5]}" if unexplained else ""),
-        bound=f"{len(unexplained)} unexplained disagreements", tolerance="0",
+        bound=Bound(len(unexplained), 0, quantity="disagreements beyond the rounding of the boundary"),
     )
 
 
@@ -381,7 +427,7 @@ def _def22_near_boundary(ctx: RunContext) -> Evidence:
                f"{true_exact}, float and exact disagree in {disagree}, each within the float rounding of the "
                "boundary (relative margin <= 4(d+3) 2^-53)"
                + (f"; unexplained: cases {unexplained[:5]}" if unexplained else ""),
-        bound=f"{len(unexplained)} unexplained disagreements", tolerance="0",
+        bound=Bound(len(unexplained), 0, quantity="disagreements beyond the rounding of the boundary"),
     )
 
 
@@ -421,7 +467,7 @@ def _def22_adversarial(ctx: RunContext) -> Evidence:
                f"||x-x2||^2/9 -> False; d1^2 = d2^2/36 -> True; d1 = d2 -> False; duplicated training point "
                f"at distance 0 -> False (0 < 0 fails); sample equal to a unique training point -> True"
                + (f"; failures: {bad[:3]}" if bad else ""),
-        bound=f"{len(bad)} mismatches", tolerance="0",
+        bound=Bound(len(bad), 0, quantity="cases decided otherwise than expected", rigorous=True),
     )
 
 
@@ -458,7 +504,7 @@ def _def22_invariance(ctx: RunContext) -> Evidence:
                "changed flags: " + ", ".join(f"{k} {v}" for k, v in diff.items())
                + f"; authors' test d1 < d2/3 on plain distances differs on {plain_diff}; "
                f"memorization_ratio = mean of the flags: {ratio_ok}",
-        bound=f"{sum(diff.values()) + plain_diff} differing flags", tolerance="0",
+        bound=Bound(sum(diff.values()) + plain_diff + (not ratio_ok), 0, quantity="differing flags"),
     )
 
 
@@ -495,7 +541,7 @@ def _def22_errors() -> Evidence:
         passed=True if ok else False,
         detail=", ".join(f"{k}: {'raised' if v else 'NOT raised'}" for k, v in raised.items())
                + " (N = 1 has no second neighbour: the criterion is undefined)",
-        bound=f"{sum(not v for v in raised.values())} missing", tolerance="0",
+        bound=Bound(sum(not v for v in raised.values()), 0, quantity="invalid inputs not refused"),
     )
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from ..registry import RunContext
 from ..separation.gap import GapCell, scan_cell
 from ..separation.scores import coefficients
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, Verdict, decide
 
 __all__ = ["check_sep_t43", "TOLERANCE_ASYMPTOTE", "ENVELOPE_FLOOR", "DEPARTURE_BAND", "K"]
 
@@ -87,7 +87,8 @@ def _asymptote_evidence(cells: list[GapCell]) -> Evidence:
         f"1/(alpha^2 lambda_j + sigma^2)) from derivations.separation (= d/(e^s - 1), Sigma = I); "
         f"cells with sigma/alpha > "
         f"{ASYMPTOTIC_FRACTION} x NN spacing skipped: {', '.join(skipped) or 'none'}",
-        bound=f"{worst:.3g}", tolerance=f"{TOLERANCE_ASYMPTOTE:g}", data={"rows": rows, "skipped": skipped})
+        bound=Bound(worst, TOLERANCE_ASYMPTOTE, quantity="largest |ratio - 1| + 95 % half-width"),
+        data={"rows": rows, "skipped": skipped})
 
 
 def _envelope_evidence(cells: list[GapCell]) -> tuple[Evidence, float | None]:
@@ -113,7 +114,8 @@ def _envelope_evidence(cells: list[GapCell]) -> tuple[Evidence, float | None]:
                    + ", ".join(f"{r['envelope_all_s_le_1_over_d']:.3f} (d={r['d']}, n={r['n']})"
                                for r in out))
     return Evidence("E_D[gap] sigma^2/d >= floor over the regime", env >= ENVELOPE_FLOOR, detail,
-                    bound=f"{env:.3g}", tolerance=f">= {ENVELOPE_FLOOR:g}", data={"cells": per_cell}), env
+                    bound=Bound(env, ENVELOPE_FLOOR, ">=", quantity="lower 95 % end of E_D[gap] sigma^2/d "
+                                "over the regime"), data={"cells": per_cell}), env
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -146,8 +148,10 @@ def _departure_evidence(cells: list[GapCell]) -> Evidence:
         "departure from the asymptote at sigma/alpha comparable to the NN spacing", ok,
         f"(sigma_s/alpha_s at gap = {0.9:g} x asymptote) / mean NN distance: {text}; slopes in n: "
         + ", ".join(f"{k} = {v:.3f}" for k, v in slopes.items()),
-        bound=f"[{min(r['ratio'] for r in found):.3g}, {max(r['ratio'] for r in found):.3g}]",
-        tolerance=f"[{lo:g}, {hi:g}]", data={"rows": rows, "slopes": slopes})
+        bound=Bound(max(abs(r["ratio"] - (lo + hi) / 2) for r in found), (hi - lo) / 2,
+                    quantity=f"largest distance of a departure ratio from the centre of [{lo:g}, {hi:g}] "
+                    f"(ratios {min(r['ratio'] for r in found):.3g}..{max(r['ratio'] for r in found):.3g})"),
+        data={"rows": rows, "slopes": slopes})
 
 
 def _reverse_evidence(cell: GapCell) -> Evidence:
@@ -159,7 +163,8 @@ def _reverse_evidence(cell: GapCell) -> Evidence:
         f"reverse Fisher E_P_s exceeds the gap at s = {cell.s[0]:.3g} (d={cell.d}, n={cell.n})", ok,
         f"E_D E_P_s = {rev:.4g} +- {rev_half:.2g} against E_D E_P^_s (the gap) = {gap:.4g} +- {half:.2g}; "
         f"ratio {rev / gap:.3g} (mass of P_s between training points)",
-        bound=f"{(rev - rev_half) / (gap + half):.3g}", tolerance="> 1", data={"rows": rows})
+        bound=Bound((rev - rev_half) / (gap + half), 1, ">", quantity="(reverse - half-width) / (gap + "
+                    "half-width)"), data={"rows": rows})
 
 
 def check_sep_t43(ctx: RunContext) -> ClaimResult:

@@ -13,7 +13,7 @@ from derivations.separation import SymbolicResult, c1_results, p41_results
 
 from ..registry import RunContext
 from ..separation.quadrature import S_GRID, gap_quadrature, gap_quadrature_2d, random_training_set
-from ..verdicts import ClaimResult, Evidence, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, decide
 
 __all__ = ["check_sep_p41", "check_sep_c1", "QUAD_DIGITS", "S_GRID_2D", "symbolic_evidence",
            "quadrature_evidence"]
@@ -31,8 +31,8 @@ def symbolic_evidence(results: list[SymbolicResult]) -> list[Evidence]:
             passed=True if r.passed else None,
             detail=f"{r.method}; max |residual| at {r.points} random rational points = "
                    f"{mpmath.nstr(r.numeric_max, 3)} ({r.seconds:.2f} s)",
-            bound=f"0 (exact); numeric {mpmath.nstr(r.numeric_max, 3)}",
-            tolerance="1e-25",
+            bound=ExactZero(f"{r.method}; numeric cross-check {mpmath.nstr(r.numeric_max, 3)} < 1e-25")
+            if r.passed else None,
         ))
     return out
 
@@ -55,8 +55,8 @@ def quadrature_evidence(d: int, n: int, s_values: tuple[Fraction, ...], seed: in
             detail=(f"gap = {mpmath.nstr(q.gap, 12)}, Fisher = {mpmath.nstr(q.values['fisher'], 12)}; "
                     f"max relative residual (incl. quadrature error) {mpmath.nstr(worst, 3)} "
                     f"at {digits} digits"),
-            bound=mpmath.nstr(worst, 3),
-            tolerance=mpmath.nstr(tol, 3),
+            bound=Bound(float(worst), float(tol),
+                        quantity="max relative residual (quadrature error included)"),
             data={"s": str(s), "gap": mpmath.nstr(q.gap, 20), "fisher": mpmath.nstr(q.values["fisher"], 20),
                   "quadrature_error": mpmath.nstr(q.error, 3),
                   **{k: mpmath.nstr(v, 3) for k, v in q.residuals.items()},

@@ -28,7 +28,7 @@ from ..separation.lipschitz import (
     midpoint_symbolic,
 )
 from ..separation.scores import coefficients, gmm_score
-from ..verdicts import ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 
 __all__ = ["check_sep_lip", "check_sep_t51", "check_sep_prune", "lipschitz_rows"]
 
@@ -75,18 +75,18 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
     for d in (1, 2):
         ok, detail = midpoint_symbolic(d)
         ev.append(Evidence(f"two-sample Hessian at the midpoint, d={d} (SymPy)", True if ok else None, detail,
-                           bound="0 (symbolic)" if ok else ""))
+                           bound=ExactZero("symbolic") if ok else None))
     for d in (1, 2):
         ok, detail = gaussian_symbolic(d)
         ev.append(Evidence(f"Gaussian Hessian -A^-1 and its spectrum, d={d} (SymPy)", True if ok else None,
-                           detail, bound="0 (symbolic)" if ok else ""))
+                           detail, bound=ExactZero("symbolic") if ok else None))
 
     rng = np.random.default_rng(ctx.seed)
     D5 = rng.standard_normal((5, 2))
     fd = max(fd_hessian_error(rng.standard_normal((3, 2)) * 0.7, s, D5) for s in (0.05, 0.5))
     ev.append(Evidence("closed-form Hessian vs central differences of empirical_score (float64)",
                        fd < 1e-5, f"max relative deviation {fd:.2e} (n=5, d=2, s in {{0.05, 0.5}})",
-                       bound=f"{fd:.1e}", tolerance="1e-5"))
+                       bound=Bound(fd, 1e-5, quantity="max relative deviation")))
 
     ctx.progress("SEP-LIP: high-precision midpoint values")
     tol = mpmath.mpf(10) ** (-(ctx.digits - 5))
@@ -97,7 +97,7 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
         worst = max(worst, abs(norm - formula) / formula)
     ev.append(Evidence("n=2: ||H|| at the midpoint equals max(1/v, |alpha^2 r^2/(4v^2) - 1/v|) (mpmath)",
                        bool(worst < tol), f"relative residual {mpmath.nstr(worst, 3)} at {ctx.digits} digits",
-                       bound=mpmath.nstr(worst, 3), tolerance=mpmath.nstr(tol, 3)))
+                       bound=Bound(float(worst), float(tol), quantity="relative residual")))
     D5q = _fractions(D5)
     norm, formula = _mp_midpoint(ctx, D5q, Fraction(1, 10000))
     rel = abs(norm - formula) / formula
@@ -105,7 +105,7 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
                        bool(rel < mpmath.mpf(10) ** -20),
                        f"s=1e-4: ||H|| = {mpmath.nstr(norm, 12)}, two-atom formula "
                        f"{mpmath.nstr(formula, 12)}, relative difference {mpmath.nstr(rel, 3)}",
-                       bound=mpmath.nstr(rel, 3), tolerance="1e-20"))
+                       bound=Bound(float(rel), 1e-20, quantity="relative difference")))
 
     ctx.progress("SEP-LIP: numeric maxima over x")
     D = np.array([[float(v) for v in row] for row in D5q])
@@ -120,14 +120,17 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
     within = all(r.midpoint_bound * (1 - 1e-9) <= r.value <= u for r, u in zip(res, upper, strict=True))
     ev.append(Evidence("fitted exponent of L(s) against sigma_s (numeric maxima, n=5, d=2)",
                        abs(slope + 4) < 0.05, f"slope {slope:.4f} over s in {list(ss)}",
-                       bound=f"{abs(slope + 4):.2e}", tolerance="0.05", data={"slope": slope}))
+                       bound=Bound(abs(slope + 4), 0.05, "<", quantity="|fitted exponent - (-4)|"),
+                       data={"slope": slope}))
     ev.append(Evidence(
         "L(s) sigma^4 / min r^2 -> positive constant >= 1/4, L between the certified bounds",
         within and consts[-1] >= 0.25 and abs(consts[-1] - consts[-2]) / consts[-1] < 1e-2,
         f"constants {[round(c, 5) for c in consts]}; the limit is max over Voronoi-adjacent pairs of r^2/4 "
         f"divided by min r^2 (>= 1/4, = 1/4 for n = 2); every maximum lies between the closest-midpoint "
         f"value and alpha^2 diam^2/(4 sigma^4) + sigma^-2 (Popoviciu)",
-        bound=f"{abs(consts[-1] - consts[-2]) / consts[-1]:.1e}", tolerance="1e-2",
+        bound=Bound(abs(consts[-1] - consts[-2]) / consts[-1], 1e-2, "<",
+                    quantity="relative change of the constant between the two smallest s (and >= 1/4, "
+                    "L between the certified bounds)"),
         data={"s": list(ss), "L": [r.value for r in res], "constant": consts,
               "maximizers": [r.maximizer for r in res]}))
 
@@ -137,7 +140,7 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
                / midpoint_norm(s, gap2) for s in (1e-3, 1e-1))
     ev.append(Evidence("n=2: numeric maximum over x equals the midpoint value (constant exactly 1/4)",
                        dev2 < 1e-9, f"max relative deviation {dev2:.1e} at s in {{1e-3, 1e-1}}",
-                       bound=f"{dev2:.1e}", tolerance="1e-9"))
+                       bound=Bound(dev2, 1e-9, "<", quantity="max relative deviation")))
 
     ctx.progress("SEP-LIP: Gaussian data")
     cov = np.array([[1.0, 0.3], [0.3, 0.5]])
@@ -161,7 +164,7 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
                        worst_g < 1e-6, f"max relative deviation {worst_g:.1e}; values {vals}; "
                        f"-> 1/lambda_min = {1 / lam:.6f} as s -> 0, bounded by max(1, 1/lambda_min) "
                        "for all s",
-                       bound=f"{worst_g:.1e}", tolerance="1e-6"))
+                       bound=Bound(worst_g, 1e-6, "<", quantity="max relative deviation")))
     status, summary = decide(ev, "SEP-LIP")
     if status is Verdict.VERIFIED:
         summary = (f"Lipschitz constant of the empirical score ~ C sigma^-4 (fitted exponent {slope:.3f}); "
