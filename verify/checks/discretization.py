@@ -472,6 +472,17 @@ def _quarter(st: Study) -> str:
 
 # -- LLY26-T2 --------------------------------------------------------------------------------------
 
+def _stated_t2_rhs(example) -> float:
+    r"""The registered bound as stated: :math:`C\sqrt h\,R`, :math:`C = 1`, :math:`h=t_{\rm start}/K`,
+    :math:`R=1+\lVert Z_{\rm start}\rVert+\max_i\lVert X_i\rVert`."""
+    def norm(v) -> float:
+        return math.sqrt(sum(float(Fraction(c)) ** 2 for c in v))
+
+    h = Fraction(example["t_start"]) / int(example["steps"])
+    R = 1 + norm(example["start"]) + max(norm(row) for row in example["data"])
+    return math.sqrt(float(h)) * R
+
+
 @reused_within_a_run
 def check_lly26_t2(ctx: RunContext) -> ClaimResult:
     """Euler: exponents per schedule vs the derived last step, constants, balls, near ties."""
@@ -508,7 +519,8 @@ def check_lly26_t2(ctx: RunContext) -> ClaimResult:
     C = max((st.constants[n].C for n in sqrt_names), default=1.0)
     evidence.append(_exact_tie_evidence(st, C))
     ctx.progress("LLY26-T2: falsification searches")
-    evidence.append(search_evidence("LLY26-T2", "counterexample", seed=ctx.seed, digits=ctx.digits))
+    evidence.append(search_evidence("LLY26-T2", "counterexample", seed=ctx.seed, digits=ctx.digits,
+                                    stated_rhs=_stated_t2_rhs))
     evidence.append(search_evidence("LLY26-T2-margin", "none", seed=ctx.seed, digits=ctx.digits))
     status, summary = decide(evidence, "Euler endpoints within C sqrt(h)")
     result = ClaimResult("LLY26-T2", status, summary, evidence, time.perf_counter() - start)

@@ -124,6 +124,8 @@ def _check_lly25_t1(ctx: RunContext) -> ClaimResult:
         trajectories[name] = results
         evidence.append(_trajectory_evidence(name, results))
     evidence += _batch_sweep(ctx)
+    evidence.append(_reference_evidence(ctx))
+    evidence.append(_two_atom_evidence(ctx))
     # The regularity the theorem needs: a start on a tie set ends between atoms.
     tie = certify_endpoint(load_dataset("builtin:square"), [F(1), F(1)], digits=ctx.digits)
     tie_ok = tie.status == "tie" and tie.tie_kind == "exact"
@@ -147,6 +149,82 @@ def _check_lly25_t1(ctx: RunContext) -> ClaimResult:
                          condition=condition)
     _add_trajectory_figures(result, trajectories)
     return result
+
+
+def _random_problems(seed: int, count: int) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
+    """Random training sets (2..5 atoms in d = 1..3, rational coordinates in [-3, 3]: unequal norms,
+    no symmetry) with Gaussian starts, exact."""
+    import random
+
+    rng = random.Random(f"memverify.endpoints:{seed}")
+    out = []
+    for _ in range(count):
+        n, d = rng.randint(2, 5), rng.randint(1, 3)
+        data = [[F(rng.randint(-12, 12), rng.choice((2, 4, 8))) for _ in range(d)] for _ in range(n)]
+        if len({tuple(r) for r in data}) < n:
+            continue
+        out.append((data, [F(rng.gauss(0.0, 1.0)) for _ in range(d)]))
+    return out
+
+
+def _reference_evidence(ctx: RunContext) -> Evidence:
+    """Certified endpoints against an independent integrator of the stated flow on random problems."""
+    from .flow_reference import reference_winner
+
+    problems = _random_problems(ctx.seed, 6 if ctx.quick else 12)
+    rows, differ, open_ = [], [], 0
+    for data, z in problems:
+        ctx.progress("LLY25-T1: random problems against the reference integrator")
+        r = certify_endpoint(data, z, digits=ctx.digits)
+        ref = reference_winner(data, z)
+        if r.status != "training-sample" or ref is None:
+            open_ += 1
+        elif data[r.index] != data[ref]:
+            differ.append({"X": data, "Z_1": z, "engine": r.index, "reference": ref})
+        rows.append(f"N={len(data)}, d={len(z)}: engine {r.index if r.index is not None else r.status}, "
+                    f"reference {ref}")
+    bad = len(differ) + open_
+    return Evidence(
+        check=f"certified endpoints = an independent integrator of the stated flow ({len(problems)} random "
+              "problems: unequal norms, no symmetry)",
+        passed=True if bad == 0 else None,
+        detail="reference: RK4 in mpmath of dy/dl = sum softmax(-|y - l X_i|^2/2) X_i written from MATH.md "
+               "(derivations.statements), stopped when the leader leads by 60 nats and its lead grows; "
+               + "; ".join(rows),
+        bound=Bound(bad, 0, quantity="problems where the engine and the reference differ or stay open"),
+        data={"differ": [{k: str(v) for k, v in dct.items()} for dct in differ]})
+
+
+def _two_atom_evidence(ctx: RunContext) -> Evidence:
+    """Two atoms of unequal norms: the winner is the sign of <Z_1, X_a - X_b> (exact)."""
+    import random
+
+    from .flow_reference import two_atom_winner
+
+    rng = random.Random(f"memverify.two-atoms:{ctx.seed}")
+    rows, bad = [], 0
+    count = 6 if ctx.quick else 12
+    for _ in range(count):
+        d = rng.randint(1, 3)
+        a = [F(rng.randint(-40, 40), 8) for _ in range(d)]
+        b = [F(rng.randint(-40, 40), 8) for _ in range(d)]
+        if a == b:
+            continue
+        z = [F(rng.gauss(0.0, 1.0)) for _ in range(d)]
+        want = two_atom_winner(a, b, z)
+        r = certify_endpoint([a, b], z, digits=ctx.digits)
+        got = r.index if r.status == "training-sample" else None
+        ok = got == want
+        bad += not ok
+        rows.append(f"|X_a|^2 = {sum(v * v for v in a)}, |X_b|^2 = {sum(v * v for v in b)}: sign rule "
+                    f"{want}, engine {got if got is not None else r.status}")
+    return Evidence(
+        check=f"two atoms of unequal norms: the winner is the sign of <Z_1, X_a - X_b> ({count} random "
+              "pairs)",
+        passed=True if bad == 0 else None,
+        detail="eta = <y, u> - l (|X_a|^2 - |X_b|^2)/2 obeys d eta/dl = (|u|^2/2) tanh(l eta/2), eta(0) = "
+               "<Z_1, u>: " + "; ".join(rows),
+        bound=Bound(bad, 0, quantity="pairs where the engine differs from the exact sign rule"))
 
 
 def _add_trajectory_figures(result: ClaimResult, trajectories: dict[str, list[EndpointResult]]) -> None:
@@ -230,6 +308,46 @@ def near_tie_series(ks: tuple[int, ...], extra_digits: int = 20) -> list[Endpoin
             for k in ks]
 
 
+#: near ties whose winner is known exactly: (label, data, start at offset 10^-k, expected row)
+def _near_tie_cases(k: int) -> list[tuple[str, list[list[Fraction]], list[Fraction], int]]:
+    eps = F(1, 10**k)
+    a, b = [F(2), F(1)], [F(-1), F(0)]  # unequal norms 5 and 1; u = (3, 1) is orthogonal to p = (-1, 3)
+    v = [F(2), F(-1), F(3)]
+    simplex = [[F(1) + v[0], v[1], v[2]], [v[0], F(1) + v[1], v[2]], [v[0], v[1], F(1) + v[2]]]
+    square = [[F(1), F(0)], [F(0), F(1)], [F(-1), F(0)], [F(0), F(-1)]]
+    return [
+        ("two atoms, |X_a|^2 = 5, |X_b|^2 = 1, <Z_1, u> = +eps|u|^2", [a, b],
+         [F(-1) + 3 * eps, F(3) + eps], 0),
+        ("two atoms, |X_a|^2 = 5, |X_b|^2 = 1, <Z_1, u> = -eps|u|^2", [a, b],
+         [F(-1) - 3 * eps, F(3) - eps], 1),
+        ("simplex e_1, e_2, e_3 translated by (2, -1, 3), start (1/5 + eps, 1/5, 1/5)", simplex,
+         [F(1, 5) + eps, F(1, 5), F(1, 5)], 0),
+        ("square (+-1, 0), (0, +-1), start (eps, eps/2)", square, [eps, eps / 2], 0),
+    ]
+
+
+def _unequal_and_many_atom_near_ties(ctx: RunContext) -> Evidence:
+    """Near ties off the symmetric pair: unequal norms, a translated three-atom tie, a four-way tie."""
+    ks = (5, 10) if ctx.quick else (5, 10, 20)
+    rows, bad = [], 0
+    for k in ks:
+        for label, data, z, want in _near_tie_cases(k):
+            ctx.progress(f"LLY-TIES: near tie at 10^-{k}: {label[:30]}")
+            r = certify_endpoint(data, z, digits=k + 20, recheck=False)
+            ok = r.status == "training-sample" and data[r.index] == data[want]
+            bad += not ok
+            rows.append(f"k = {k}, {label}: {'row ' + str(r.index) if r.index is not None else r.status}"
+                        f"{'' if ok else ' (expected row ' + str(want) + ')'}, commit SNR {r.commit_snr}")
+    return Evidence(
+        check="near ties with unequal norms, off the origin and between three and four atoms, offsets "
+              f"10^-k, k = {', '.join(map(str, ks))}",
+        passed=True if bad == 0 else None,
+        detail="expected winners exact: the sign rule for two atoms, and the atom the offset points to "
+               "for the translated simplex (translation equivariance: X -> X + v, y -> y + l v) and the "
+               "square; certified at k + 20 digits: " + "; ".join(rows),
+        bound=Bound(bad, 0, quantity="near ties certified elsewhere than the exact winner (or open)"))
+
+
 def _float64_side_by_side(ctx: RunContext) -> Evidence:
     r"""A start 10^-18 from the mirror :math:`y=3x` of :math:`X_0=(1,0)`, :math:`X_1=(-4/5,3/5)`,
     on the side of :math:`X_1`: rounding it to float64 moves it across the mirror."""
@@ -302,6 +420,7 @@ def check_lly_ties(ctx: RunContext) -> ClaimResult:
             detail=f"fitted b = {slope:.4f}, predicted {predicted:.4f} (relative difference "
                    f"{rel:.2%}); intercept {my - slope * mx:.3f}",
             bound=f"{rel:.3g}", tolerance="0.1"))
+    evidence.append(_unequal_and_many_atom_near_ties(ctx))
     evidence.append(_float64_side_by_side(ctx))
     status, summary = decide(evidence, "exact ties and near ties")
     result = ClaimResult("LLY-TIES", status, summary, evidence, time.perf_counter() - start)

@@ -12,7 +12,9 @@ Two kinds of evidence:
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 from ..verdicts import Bound, Evidence
 
@@ -32,8 +34,13 @@ def _lower_end(ball_text: str) -> float | None:
 
 
 def search_evidence(claim_id: str, expect: Literal["counterexample", "none"], *, seed: int = 0,
-                    digits: int = 50, budget: int = SEARCH_BUDGET) -> Evidence:
-    """Search the inequality registered as ``claim_id`` and turn the report into evidence."""
+                    digits: int = 50, budget: int = SEARCH_BUDGET,
+                    stated_rhs: Callable[[Mapping[str, Any]], float] | None = None) -> Evidence:
+    """Search the inequality registered as ``claim_id`` and turn the report into evidence.
+
+    ``stated_rhs``: the claim's right-hand side typed from its statement, evaluated at the found
+    counterexample; the registered inequality must agree with it (relative 1e-12), so a search over
+    a wrong inequality cannot pass for the claim's."""
     from ..falsify import falsify, inequality_for
 
     inequality = inequality_for(claim_id)
@@ -45,7 +52,15 @@ def search_evidence(claim_id: str, expect: Literal["counterexample", "none"], *,
         if report.status != "counterexample":
             return Evidence(check, None, f"no confirmed counterexample ({report.status}): {report.summary()}")
         low = _lower_end(report.recheck["lhs_minus_rhs"])
-        return Evidence(check, True if low is not None and low > 0 else None, report.summary(),
+        summary = report.summary()
+        if stated_rhs is not None:
+            want = stated_rhs(report.example)
+            got = _lower_end(report.recheck["rhs"])
+            if got is None or not math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-300):
+                return Evidence(check, None, f"the registered inequality's rhs {report.recheck['rhs']} "
+                                f"differs from the stated {want:.15g} at the counterexample: {summary}")
+            summary += f"; rhs = the stated bound {want:.15g}"
+        return Evidence(check, True if low is not None and low > 0 else None, summary,
                         bound=Bound(low, 0, ">", quantity="lhs - rhs at the re-check (lower end)",
                                     rigorous=True) if low is not None else None,
                         counterexample=report.counterexample)
