@@ -12,7 +12,7 @@ from verify.falsify import falsify, inequality_for, known_inequalities, replay, 
 from verify.falsify.claims import ExampleError, ParameterError
 from verify.falsify.inequality import decide
 
-CLAIMS = ("LLY25-C1", "LLY26-T2", "LLY26-T2-margin", "LLY26-T3", "LLY26-T4")
+CLAIMS = ("LLY25-C1", "LLY25-C1-margin", "LLY26-T2", "LLY26-T2-margin", "LLY26-T3", "LLY26-T4")
 
 
 def _ex(schedule="linear", steps=16, data=((F(-1),), (F(1),)), start=(F(0),), **extra):
@@ -158,3 +158,12 @@ def test_t2_margin_search_finds_nothing_at_a_small_budget():
     decided = sum(report.coverage["verdicts"].values())
     assert decided == 30 and report.examples_tried > decided  # ties were rejected by the condition
     assert float(report.coverage["max_lhs_over_rhs"]) < 1
+
+
+def test_c1_needs_its_margin_the_way_t2_does():
+    """Without the commit margin a tie breaks LLY25-C1's Euler reading (seed 3 finds one); with it
+    the same search finds nothing."""
+    plain = falsify(inequality_for("LLY25-C1"), budget=40, seed=3)
+    assert plain.status == "counterexample"
+    margin = falsify(inequality_for("LLY25-C1-margin"), budget=40, seed=3)
+    assert margin.status == "none-found" and margin.examples_tried > 40

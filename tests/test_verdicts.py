@@ -91,3 +91,13 @@ def test_evidence_json_names_bound_tolerance_and_rigour():
     assert out["rigorous"] is True
     assert Evidence("a", True, "d", bound=Bound(0.2, 0.5)).to_json()["bound"].endswith("(estimate)")
     json.dumps(out)
+
+
+def test_a_string_bound_is_refused_for_built_in_and_user_checkers_alike():
+    for bound in ("certified", "0 (exact)", "1e-30"):
+        with pytest.raises(EvidenceError, match="Bound or an ExactZero"):
+            Evidence("a", True, "ok", bound=bound)
+        with pytest.raises(EvidenceError, match="Bound or an ExactZero"):
+            Evidence("a", None, "open", bound=bound)
+    with pytest.raises(TypeError):
+        Evidence("a", True, "ok", bound=Bound(0, 1), tolerance="1")  # the legacy field is gone

@@ -76,7 +76,8 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
     Claim("LLY25-C1", "LLY25", "Cor. 1", "Uniformly bounded error still ends on a training sample",
           r"\sup\lVert e\rVert<\infty\ \Rightarrow\ Z_0\in\{X_i\}", R,
           "symbolic: shift 0 and accumulated error 0 per schedule; numeric: bounded and random bounded "
-          "errors, endpoints converge to training samples, ball-certified distances; falsification search",
+          "errors, endpoints converge to training samples, ball-certified distances; falsification search of "
+          "the Euler reading under a commit margin (LLY25-C1-margin)",
           checker="verify.checks.estimation.endpoint:check_lly25_c1", group="estimation"),
     Claim("LLY25-C2", "LLY25", "Cor. 2", "Critically scaled error shifts the endpoint by a bounded amount",
           r"e=\lambda\frac{\dot\sigma}{\sigma}v\Rightarrow Z_0=X_k-\lambda v;\quad "

@@ -173,23 +173,17 @@ class Evidence:
     check: str
     passed: bool | None
     detail: str
-    bound: Bound | ExactZero | str | None = None
-    tolerance: str = ""  # legacy: only with a string bound (see below)
+    bound: Bound | ExactZero | None = None
     data: dict[str, Any] = field(default_factory=dict)
     counterexample: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.passed not in (True, False, None):
             raise EvidenceError(f"{self.check}: passed must be True, False or None")
-        if isinstance(self.bound, str) or self.tolerance:
-            # Transitional: string bounds from before the typed rules. A pass still needs one.
-            # Removed once every checker builds a Bound (tests/test_verdicts.py counts them).
-            if self.passed is True and not (isinstance(self.bound, str) and self.bound.strip()):
-                raise EvidenceError(f"{self.check}: a pass must carry its bound")
-        elif self.bound is not None and not isinstance(self.bound, Bound | ExactZero):
+        if self.bound is not None and not isinstance(self.bound, Bound | ExactZero):
             raise EvidenceError(f"{self.check}: bound must be a Bound or an ExactZero, got "
-                                f"{type(self.bound).__name__}")
-        elif self.passed is True:
+                                f"{type(self.bound).__name__} {self.bound!r}")
+        if self.passed is True:
             if self.bound is None:
                 raise EvidenceError(f"{self.check}: a pass must carry its bound (Bound or ExactZero)")
             if not self.bound.holds():
@@ -200,19 +194,15 @@ class Evidence:
 
     @property
     def bound_text(self) -> str:
-        if isinstance(self.bound, str) or self.bound is None:
-            return self.bound or ""
-        return self.bound.value_text()
+        return "" if self.bound is None else self.bound.value_text()
 
     @property
     def tolerance_text(self) -> str:
-        if isinstance(self.bound, str) or self.bound is None:
-            return self.tolerance
-        return self.bound.tolerance_text()
+        return "" if self.bound is None else self.bound.tolerance_text()
 
     @property
     def rigorous(self) -> bool | None:
-        """Whether a pass rests on a proven bound (None for a legacy string bound)."""
+        """Whether the bound is proven (an exact zero or a rigorous enclosure); None without one."""
         if isinstance(self.bound, ExactZero):
             return True
         return self.bound.rigorous if isinstance(self.bound, Bound) else None

@@ -48,6 +48,8 @@ Registered:
   example): :math:`\min_i\lVert\hat Z_0^h-X_i\rVert\le C\sqrt h\,R+\lVert G\rVert`;
 * ``LLY25-C1`` (Euler, :math:`e = \varepsilon v` bounded, :math:`\varepsilon\le1/4`):
   :math:`\min_i\lVert\hat Z_0^h-X_i\rVert\le C\sqrt h\,R+\varepsilon\lVert v\rVert B_h`;
+* ``LLY25-C1-margin``: the same, only for examples whose ball logit gap at the first grid time
+  :math:`t_k\le t_{\rm commit}` is certainly :math:`\ge` ``gap`` (as ``LLY26-T2-margin``);
 * ``LLY26-T4`` (Euler, bounded or critically scaled :math:`e`):
   :math:`\min_i\lVert\hat Z_0^{h,e}-X_i\rVert\le E^h_{\rm acc}+\min_i\lVert\hat Z_0^{h,0}-X_i\rVert`,
   :math:`E^h_{\rm acc}=\sum_k|P_k|h\lVert e_k\rVert` along the perturbed path and the second
@@ -373,31 +375,40 @@ def _discretization(method: str, C: Fraction, *, noise: bool,
             g_norm = _norm(G)
             detail |= {"gaussian_term": [_text(v) for v in G], "gaussian_norm": _text(g_norm)}
             rhs = rhs + g_norm
-        if condition is not None:
-            gap_min, t_commit = condition
-            i = _commit_index(run.trace["times"], t_commit)
-            gap = _logit_gap_balls(inp.data, run.trace["Z"][i][0], co["alpha"][i], co["sigma"][i])
-            detail |= {"commit_time": str(run.trace["times"][i]),
-                       "logit_gap": "inf" if gap is None else _text(gap)}
-            if gap is not None and not gap >= _ball(gap_min):
-                return _excluded(detail, f"logit gap at t = {run.trace['times'][i]} is not certainly "
-                                         f">= {gap_min}")
+        if condition is not None and (excluded := _outside_margin(inp, run, co, condition, detail)):
+            return excluded
         return Evaluation(lhs, rhs, detail)
 
     return evaluate
 
 
-def _bounded_error(C: Fraction):
+def _outside_margin(inp: _Inputs, run: Any, co: Mapping[str, Any], condition: tuple[Fraction, Fraction],
+                    detail: dict[str, Any]) -> Evaluation | None:
+    r"""The commit-margin condition: the ball logit gap at the first grid time :math:`\le t_{\rm
+    commit}` is certainly :math:`\ge` gap; an example outside it is excluded (None when inside)."""
+    gap_min, t_commit = condition
+    i = _commit_index(run.trace["times"], t_commit)
+    gap = _logit_gap_balls(inp.data, run.trace["Z"][i][0], co["alpha"][i], co["sigma"][i])
+    detail |= {"commit_time": str(run.trace["times"][i]), "logit_gap": "inf" if gap is None else _text(gap)}
+    if gap is not None and not gap >= _ball(gap_min):
+        return _excluded(detail, f"logit gap at t = {run.trace['times'][i]} is not certainly >= {gap_min}")
+    return None
+
+
+def _bounded_error(C: Fraction, condition: tuple[Fraction, Fraction] | None = None):
     def evaluate(ex: dict[str, Any], digits: int) -> Evaluation:
         inp = _Inputs(ex, "euler")
         err = _error_field(inp, ex, "bounded")
         run = _run(inp, digits, error=err, record=True)
         lhs, detail = _base(inp, run)
         rhs = _sqrt_h_scale(inp, C, detail)
-        P, hb = _products(_coefficients(inp, run), inp.h), _ball(inp.h)
+        co = _coefficients(inp, run)
+        P, hb = _products(co, inp.h), _ball(inp.h)
         B = sum((abs(p) * hb for p in P), _ball(0))
         sup = _ball(err.scale) * _norm([_ball(v) for v in err.direction])
         detail |= {"B_h": _text(B), "sup_error": _text(sup), "error": err.label}
+        if condition is not None and (excluded := _outside_margin(inp, run, co, condition, detail)):
+            return excluded
         return Evaluation(lhs, rhs + sup * B, detail)
 
     return evaluate
@@ -497,6 +508,26 @@ def lly25_c1(params: dict[str, Any]) -> Inequality:
         "Euler sampler of b + e, e = eps v (bounded, eps in [1/64, 1/4], v an exact unit vector): "
         "min_i |Z0^h - X_i| <= C sqrt(h) R + eps |v| B_h, B_h = sum_k |P_k| h, "
         f"P_k = prod_(j<k) (1 - h a(t_j)) (B_h = h for the linear schedule), {_C_DESC}", p)
+
+
+@register_inequality("LLY25-C1-margin")
+def lly25_c1_margin(params: dict[str, Any]) -> Inequality:
+    """LLY25-C1 restricted to paths whose logit gap at the first grid time <= t_commit is >= gap."""
+    checks = {"C": _POSITIVE, "gap": (lambda q: q >= 0, ">= 0"),
+              "t_commit": (lambda q: Fraction(1, MAX_STEPS) <= q < 1, f"in [1/{MAX_STEPS}, 1)")}
+    p = _params("LLY25-C1-margin", params, {"C": Fraction(1), "gap": Fraction(2), "t_commit": Fraction(1, 4)},
+                checks)
+    min_steps = max(MIN_STEPS, math.ceil(1 / p["t_commit"]))
+    return Inequality(
+        "LLY25-C1 Euler with bounded error and a commit margin: min_i |Z0 - X_i| <= C sqrt(h) R + "
+        "sup|e| B_h", "LLY25-C1-margin",
+        examples("euler", error="bounded", min_steps=min_steps),
+        _bounded_error(p["C"], condition=(p["gap"], p["t_commit"])),
+        _margin("euler", error="bounded", t_commit=p["t_commit"]),
+        f"LLY25-C1 restricted to paths committed early: if the largest logit of the perturbed path "
+        f"leads the others by >= gap = {p['gap']} at the first grid time t_k <= t_commit = "
+        f"{p['t_commit']} (decided in balls), then min_i |Z0^h - X_i| <= C sqrt(h) R + eps |v| B_h, "
+        f"{_C_DESC}", p)
 
 
 @register_inequality("LLY26-T4")

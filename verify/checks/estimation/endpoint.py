@@ -264,7 +264,7 @@ def check_lly25_c1(ctx: RunContext) -> ClaimResult:
             evidence.append(_convergence(study, name, family))
         evidence.append(_ball_evidence(study, name, ("bounded", "random-bounded")))
     ctx.progress("LLY25-C1: falsification search")
-    evidence.append(search_evidence("LLY25-C1", "none", seed=ctx.seed, digits=ctx.digits))
+    evidence.append(search_evidence("LLY25-C1-margin", "none", seed=ctx.seed, digits=ctx.digits))
     return finish_claim("LLY25-C1", evidence, started, COMMIT,
                    "a uniformly bounded error leaves the endpoint on a training sample: shift "
                    "lim -e sigma/sigma' = 0, E_acc = 0, Euler endpoints converge to training samples")

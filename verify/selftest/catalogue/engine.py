@@ -1,7 +1,101 @@
-"""Mutants of the engine area (see :class:`verify.selftest.mutant.Mutant`)."""
+"""Mutants of the certified endpoint engine (verify/engine)."""
 
 from __future__ import annotations
 
 from ..mutant import Mutant
 
-MUTANTS: list[Mutant] = []
+_TA = "verify/engine/taylor.py"
+_CE = "verify/engine/certificate.py"
+_EN = "verify/engine/endpoint.py"
+_BA = "verify/engine/batch.py"
+
+_ENDPOINTS = ("LLY25-T1", "LLY-TIES")
+
+MUTANTS: list[Mutant] = [
+    Mutant("ENG-LOGIT-NORM", "engine", _TA,
+           "        return cls(rows, arb_mat(rows), [sum((v * v for v in row), arb(0)) / 2 for row in rows])",
+           "        return cls(rows, arb_mat(rows), [sum((v * v for v in row), arb(0)) for row in rows])",
+           _ENDPOINTS,
+           "logit constant q_i = |X_i|^2 instead of |X_i|^2/2 (invisible when every atom has the same norm)",
+           kind="factor", ci=True),
+    Mutant("ENG-LOGIT-ELL-POWER", "engine", _TA,
+           "    return [ell * sum((a * b for a, b in zip(flow.rows[i], y, strict=True)), arb(0))\n"
+           "            - ell * ell * flow.q[i] for i in idx]",
+           "    return [ell * sum((a * b for a, b in zip(flow.rows[i], y, strict=True)), arb(0))\n"
+           "            - ell * flow.q[i] for i in idx]",
+           _ENDPOINTS,
+           "pruned logits with l q_i instead of l^2 q_i",
+           kind="exponent"),
+    Mutant("ENG-LOGIT-ELL-POWER-ALL", "engine", _TA,
+           "        return [ell * dots[i, 0] - ell * ell * flow.q[i] for i in idx]",
+           "        return [ell * dots[i, 0] - ell * flow.q[i] for i in idx]",
+           _ENDPOINTS,
+           "logits with l q_i instead of l^2 q_i (the leader and the commit test use them)",
+           kind="exponent"),
+    Mutant("ENG-TAYLOR-DROP-DERIVATIVE", "engine", _TA,
+           "            if n >= 1:\n                g += A[n - 1][i]",
+           "            if n >= 2:\n                g += A[n - 1][i]",
+           _ENDPOINTS,
+           "Taylor recurrence of the logits without the first-order term <Y_0, X_i> (off-by-one)",
+           kind="grid"),
+    Mutant("ENG-TAYLOR-ELL2-COEFF", "engine", _TA,
+           "    ell_sq = [ell0 * ell0, 2 * ell0, arb(1)]",
+           "    ell_sq = [ell0 * ell0, ell0, arb(1)]",
+           _ENDPOINTS,
+           "Taylor coefficients of l^2 about l0 with l0 instead of 2 l0",
+           kind="factor"),
+    Mutant("ENG-TAYLOR-EXP-RECURRENCE", "engine", _TA,
+           "                e_n.append(acc / n)",
+           "                e_n.append(acc / (n + 1))",
+           _ENDPOINTS,
+           "exponential's power-series recurrence divided by n + 1 instead of n",
+           kind="grid"),
+    Mutant("ENG-TAYLOR-INTEGRATE", "engine", _TA,
+           "        Y.append([v / (n + 1) for v in m_n])",
+           "        Y.append([v / (n + 2) for v in m_n])",
+           _ENDPOINTS,
+           "the integration step y_(n+1) = m_n/(n + 1) off by one",
+           kind="grid"),
+    Mutant("ENG-TAIL-SLOPE", "engine", _CE,
+           "            slope = 2 * ell0 * a - R * lam",
+           "            slope = 4 * ell0 * a - R * lam",
+           _ENDPOINTS,
+           "tail lemma with f_i'(l0) doubled (an unsound certificate that commits too early)",
+           kind="factor"),
+    Mutant("ENG-TAIL-EXPONENT", "engine", _CE,
+           "            total = total + D * exp(-(ell0 * ell0 * a - ell0 * R * lam)) / slope",
+           "            total = total + D * exp(-(ell0 * ell0 * a)) / slope",
+           _ENDPOINTS,
+           "tail lemma without the -l0 R lambda_i term of f_i(l0) (the drift of r ignored)",
+           kind="dropped"),
+    Mutant("ENG-TAIL-DIRECTION", "engine", _CE,
+           "            if slack > 0:\n                return (R, slack)",
+           "            if slack > -R:\n                return (R, slack)",
+           _ENDPOINTS,
+           "tail lemma accepted when rho + sum < 2R instead of < R",
+           kind="direction"),
+    Mutant("ENG-GROUP-CENTRE", "engine", _CE,
+           "        a = (sq(tuple(x - y for x, y in zip(c, row, strict=True))) - own) / 2",
+           "        a = (sq(tuple(x - y for x, y in zip(c, row, strict=True))) + own) / 2",
+           _ENDPOINTS,
+           "group log-odds coefficient a_i = (|c - X_i|^2 + |c - X_j|^2)/2 (sign)",
+           kind="sign"),
+    Mutant("ENG-SYMMETRY-START", "engine", _CE,
+           "        if _reflect(z, u, uu) != z:\n            continue",
+           "        if False:\n            continue",
+           _ENDPOINTS,
+           "a reflection is accepted as a symmetry without fixing the start",
+           kind="dropped"),
+    Mutant("ENG-ERROR-GROWTH", "engine", _EN,
+           "        growth = math.exp(min(lipschitz * h_f, 700.0))",
+           "        growth = 1.0",
+           _ENDPOINTS,
+           "propagated error without the Gronwall factor exp(L h) (near ties claim more than they can)",
+           kind="dropped"),
+    Mutant("ENG-BATCH-LOGIT", "engine", _BA,
+           "        self.q = 0.5 * np.einsum(\"ij,ij->i\", self.X, self.X)",
+           "        self.q = np.einsum(\"ij,ij->i\", self.X, self.X)",
+           ("LLY25-T1",),
+           "float64 batch mode with q_i = |X_i|^2 instead of |X_i|^2/2",
+           kind="factor"),
+]
