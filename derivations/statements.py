@@ -23,7 +23,7 @@ import sympy as sp
 
 from .schedules import Schedule, T
 
-__all__ = ["stated_logits", "stated_weights", "stated_denoiser", "stated_velocity",
+__all__ = ["stated_logits", "stated_regular_logits", "stated_weights", "stated_denoiser", "stated_velocity",
            "stated_velocity_component", "stated_score", "stated_velocity_from_score",
            "stated_density", "stated_regular_field", "stated_backward_drift"]
 
@@ -84,9 +84,15 @@ def stated_density(schedule: Schedule, x: sp.Matrix, X: sp.Matrix) -> sp.Expr:
     return norm * sp.Add(*[sp.exp(e) for e in stated_logits(schedule, x, X)]) / n
 
 
+def stated_regular_logits(y: sp.Matrix, ell: sp.Expr, X: sp.Matrix) -> list[sp.Expr]:
+    r""":math:`-\tfrac12\lVert y-\ell X_i\rVert^2` (the weights' logits in regular coordinates, up to a
+    common shift)."""
+    return [-sum((y[j] - ell * Xi[j]) ** 2 for j in range(y.shape[0])) / 2 for Xi in _rows(X)]
+
+
 def stated_regular_field(y: sp.Matrix, ell: sp.Expr, X: sp.Matrix) -> sp.Matrix:
     r""":math:`\sum_i\operatorname{softmax}_i(-\tfrac12\lVert y-\ell X_i\rVert^2)X_i`."""
-    logits = [-sum((y[j] - ell * Xi[j]) ** 2 for j in range(y.shape[0])) / 2 for Xi in _rows(X)]
+    logits = stated_regular_logits(y, ell, X)
     kernels = [sp.exp(e) for e in logits]
     total = sp.Add(*kernels)
     return sum((k / total * Xi for k, Xi in zip(kernels, _rows(X), strict=True)), sp.zeros(y.shape[0], 1))

@@ -99,19 +99,21 @@ def test_symmetries_are_exact():
     assert all(a == 1 for a, _, _ in terms)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(rho=st.floats(0.0, 2.0), ell=st.floats(0.5, 20.0),
-       deltas=st.lists(st.floats(0.2, 5.0), min_size=1, max_size=5))
-def test_tail_certificate_meets_its_inequality(rho, ell, deltas):
-    terms = [(d * d / 2, d, d) for d in deltas]
-    cert = tail_certificate(rho, ell, terms, math.exp)
-    if cert is None:
-        return
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(rho=st.fractions(0, 2, max_denominator=10),
+       deltas=st.lists(st.fractions(F(1, 4), 4, max_denominator=8), min_size=1, max_size=3))
+def test_tail_certificate_holds_on_the_lemma_s_worst_case(rho, deltas):
+    """Not the lemma's formula again: the dynamics it bounds. At the first SNR j/8 where the
+    certificate holds, r started at rho towards every rival never reaches R."""
+    from verify.checks.flow_reference import worst_case_excursion
+
+    terms = [(d * d / 2, d, d) for d in map(float, deltas)]
+    j = 1
+    while (cert := tail_certificate(float(rho), j / 8, terms, math.exp)) is None:
+        j += 1
     R, slack = cert
-    total = sum(D * math.exp(-(ell * ell * a - ell * R * lam)) / (2 * ell * a - R * lam)
-                for a, lam, D in terms)
-    assert R > rho and all(2 * ell * a > R * lam for a, lam, _ in terms)
-    assert math.isclose(slack, R - rho - total, rel_tol=1e-9, abs_tol=1e-12) and slack > 0
+    assert R > rho and slack > 0
+    assert worst_case_excursion(rho, F(j, 8), deltas) < R
 
 
 def test_tail_certificate_fails_where_it_must():

@@ -101,3 +101,18 @@ def test_a_string_bound_is_refused_for_built_in_and_user_checkers_alike():
             Evidence("a", None, "open", bound=bound)
     with pytest.raises(TypeError):
         Evidence("a", True, "ok", bound=Bound(0, 1), tolerance="1")  # the legacy field is gone
+
+
+def test_the_documented_claim_of_your_own_runs(tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "verdicts.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "mine.py").write_text(code, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "mine.py"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "verified"

@@ -127,6 +127,7 @@ def _check_lly25_t1(ctx: RunContext) -> ClaimResult:
     evidence += _batch_sweep(ctx)
     evidence.append(_reference_evidence(ctx))
     evidence.append(_two_atom_evidence(ctx))
+    evidence.append(_tail_lemma_evidence(ctx))
     # The regularity the theorem needs: a start on a tie set ends between atoms.
     tie = certify_endpoint(load_dataset("builtin:square"), [F(1), F(1)], digits=ctx.digits)
     tie_ok = tie.status == "tie" and tie.tie_kind == "exact"
@@ -226,6 +227,48 @@ def _two_atom_evidence(ctx: RunContext) -> Evidence:
         detail="eta = <y, u> - l (|X_a|^2 - |X_b|^2)/2 obeys d eta/dl = (|u|^2/2) tanh(l eta/2), eta(0) = "
                "<Z_1, u>: " + "; ".join(rows),
         bound=Bound(bad, 0, quantity="pairs where the engine differs from the exact sign rule"))
+
+
+def _tail_lemma_evidence(ctx: RunContext) -> Evidence:
+    r"""The engine's tail certificate against the lemma's worst case, at the first SNR it holds.
+
+    For rivals on one ray and :math:`r(\ell_0)` pointing at them, the certificate's radius
+    :math:`R` must exceed the supremum of :math:`\lVert r\rVert` (:func:`worst_case_excursion`).
+    At the first grid SNR :math:`\ell_0=j/8` where the certificate holds, the excursion is at its
+    largest relative to :math:`R-\rho`: a certificate that is too generous shows up there."""
+    from flint import arb
+
+    from ..engine.certificate import tail_certificate
+    from .flow_reference import worst_case_excursion
+
+    def ball(q: Fraction) -> arb:
+        return arb(q.numerator) / q.denominator
+
+    cases = [([F(1, 2)], F(0)), ([F(1)], F(1, 2)), ([F(2)], F(1, 10)), ([F(3)], F(1)),
+             ([F(1), F(3, 2)], F(1, 10)), ([F(1, 2), F(2)], F(1)), ([F(1, 2), F(2)], F(1, 2))]
+    if ctx.quick:
+        cases = cases[::2]
+    rows, worst = [], 0.0
+    for rivals, rho in cases:
+        ctx.progress("the tail certificate against its worst case")
+        terms = [(ball(x) * ball(x) / 2, ball(x), ball(x)) for x in rivals]
+        j = 1
+        while (cert := tail_certificate(ball(rho), ball(F(j, 8)), terms, lambda v: v.exp())) is None:
+            j += 1
+        R = float(cert[0].mid())
+        reach = worst_case_excursion(rho, F(j, 8), rivals)
+        ratio = (reach - float(rho)) / (R - float(rho))
+        worst = max(worst, ratio)
+        rows.append(f"Delta = {', '.join(map(str, rivals))}, rho = {rho}: l0 = {F(j, 8)}, R = {R:.4g}, "
+                    f"sup |r| = {reach:.4g}")
+    return Evidence(
+        check=f"the tail certificate is sound on the lemma's worst case ({len(cases)} configurations)",
+        passed=True if worst < 1 else (False if worst > 1.01 else None),
+        detail="rivals on one ray, r(l0) = rho pointing at them, l0 the first SNR j/8 at which the "
+               "engine's certificate holds; sup |r| by RK4 of dr/dl = sum_i w_i Delta_i (an estimate): "
+               + "; ".join(rows),
+        bound=Bound(worst, 1, "<", quantity="max (sup |r| - rho)/(R - rho)"),
+        data={"ratio": worst})
 
 
 def _add_trajectory_figures(result: ClaimResult, trajectories: dict[str, list[EndpointResult]]) -> None:
@@ -355,6 +398,79 @@ def _unequal_and_many_atom_near_ties(ctx: RunContext) -> Evidence:
         bound=Bound(bad, 0, quantity="near ties certified elsewhere than the exact winner (or open)"))
 
 
+def _group_terms_evidence() -> Evidence:
+    r"""The engine's tie-group bookkeeping against the stated logits, exactly.
+
+    For every gallery start, the engine's orbit :math:`T` of each atom (reflections fixing the
+    start) and its terms :math:`(a_i,\lambda_i^2,D_i^2)`: with :math:`y=\ell c+r` symbolic,
+    :math:`g_j-g_i-(\ell^2a_i+\ell\langle r,X_j-X_i\rangle)` must expand to 0 for every
+    :math:`j\in T`, :math:`i\notin T` (:math:`g` the stated :math:`-\lVert y-\ell X\rVert^2/2`),
+    :math:`\lambda_i^2=\max_{j\in T}\lVert X_j-X_i\rVert^2` and :math:`D_i^2=\lVert X_i-c\rVert^2`."""
+    from derivations.statements import stated_regular_logits
+
+    from ..engine.certificate import group_terms, orbit, symmetry_permutations
+
+    ell = sp.Symbol("ell", positive=True)
+    wrong, groups = [], 0
+    for label, data, z, _ in TIE_GALLERY:
+        perms = symmetry_permutations(data, z)
+        seen: set[tuple[int, ...]] = set()
+        for k in range(len(data)):
+            grp = orbit(k, perms, data)
+            if grp in seen:
+                continue
+            seen.add(grp)
+            groups += 1
+            centre, terms, others = group_terms(data, grp)
+            d = len(z)
+            r = sp.Matrix(sp.symbols(f"r0:{d}", real=True))
+            y = sp.Matrix([ell * sp.Rational(c) for c in centre]) + r
+            g = stated_regular_logits(y, ell, sp.Matrix([[sp.Rational(v) for v in row] for row in data]))
+            for (a, lam2, dist2), i in zip(terms, others, strict=True):
+                Xi = [sp.Rational(v) for v in data[i]]
+                for j in grp:
+                    Xj = [sp.Rational(v) for v in data[j]]
+                    claimed = ell**2 * sp.Rational(a) + ell * sum(
+                        rv * (p - q) for rv, p, q in zip(r, Xj, Xi, strict=True))
+                    if sp.expand(g[j] - g[i] - claimed) != 0:
+                        wrong.append(f"{label}: a_{i} for T = {grp}")
+                lam_true = max(sum((p - q) ** 2 for p, q in zip(data[j], data[i], strict=True)) for j in grp)
+                dist_true = sum((p - sp.Rational(c)) ** 2 for p, c in zip(Xi, centre, strict=True))
+                if lam2 != lam_true or sp.Rational(dist2) != dist_true:
+                    wrong.append(f"{label}: lambda_{i} or D_{i} for T = {grp}")
+    return Evidence(
+        check=f"tie-group bookkeeping = the stated logits ({groups} orbits of the gallery, exact)",
+        passed=True if not wrong else False,
+        detail="log w_j - log w_i = l^2 a_i + l <r, X_j - X_i> at y = l c + r, expanded in SymPy with "
+               "l and r symbolic; lambda_i and D_i recomputed from their definitions"
+               + (": differs for " + "; ".join(wrong[:6]) if wrong else ""),
+        bound=ExactZero("polynomial identity in l and r, expanded") if not wrong else None)
+
+
+def _beyond_precision_evidence(ctx: RunContext) -> Evidence:
+    """Offsets 10^-(digits + 15) from a tie: the engine must say it cannot tell, never certify."""
+    digits = ctx.digits
+    k = digits + 15
+    rows, bad = [], 0
+    pair = [[F(-1), F(0)], [F(1), F(0)]]
+    cases = [*_near_tie_cases(k)[:2],
+             ("atoms (-1, 0), (1, 0), start (eps, 1/2)", pair, [F(1, 10**k), F(1, 2)], 1)]
+    for label, data, z, _ in cases:
+        ctx.progress("LLY-TIES: offsets beyond the working precision")
+        r = certify_endpoint(data, z, digits=digits)
+        ok = r.status == "tie" and r.tie_kind == "unresolved" and {0, 1} <= set(r.tie_set)
+        bad += not ok
+        rows.append(f"{label}: {r.status}" + (f" ({r.tie_kind}, {r.tie_set})" if r.tie_kind else
+                                              f" row {r.index}"))
+    return Evidence(
+        check=f"offsets 10^-{k} from a tie at {digits} digits are reported unresolved, never certified",
+        passed=True if bad == 0 else None,
+        detail="the working precision cannot tell the side of the mirror, so an honest engine names "
+               "both atoms as an unresolved tie: " + "; ".join(rows),
+        bound=Bound(bad, 0, quantity="starts beyond the precision certified anyway (or not naming "
+                                     "both atoms)"))
+
+
 def _float64_side_by_side(ctx: RunContext) -> Evidence:
     r"""A start 10^-18 from the mirror :math:`y=3x` of :math:`X_0=(1,0)`, :math:`X_1=(-4/5,3/5)`,
     on the side of :math:`X_1`: rounding it to float64 moves it across the mirror."""
@@ -429,6 +545,9 @@ def check_lly_ties(ctx: RunContext) -> ClaimResult:
                    f"{rel:.2%}); intercept {my - slope * mx:.3f}",
             bound=Bound(rel, 0.1, "<", quantity="relative difference of fitted and predicted b")))
     evidence.append(_unequal_and_many_atom_near_ties(ctx))
+    evidence.append(_beyond_precision_evidence(ctx))
+    evidence.append(_group_terms_evidence())
+    evidence.append(_tail_lemma_evidence(ctx))  # every certified commit above rests on it
     evidence.append(_float64_side_by_side(ctx))
     status, summary = decide(evidence, "exact ties and near ties")
     result = ClaimResult("LLY-TIES", status, summary, evidence, time.perf_counter() - start)

@@ -11,6 +11,9 @@ cross-check the certified engine on random problems; the two exact criteria belo
 * two atoms, any norms: with :math:`u=X_a-X_b`, :math:`\eta=\langle y,u\rangle-\ell(\lVert X_a\rVert^2
   -\lVert X_b\rVert^2)/2` obeys :math:`d\eta/d\ell=(\lVert u\rVert^2/2)\tanh(\ell\eta/2)`,
   :math:`\eta(0)=\langle Z_1,u\rangle`: the winner is the sign of :math:`\langle Z_1,u\rangle`;
+* the tail lemma's worst case (:func:`worst_case_excursion`): the transverse coordinate
+  :math:`r=y-\ell X_k` started at :math:`\lVert r\rVert=\rho` straight towards rivals on one
+  ray, where every rival pulls :math:`r` the same way (RK4, an estimate);
 * translation: data :math:`X+v` and the same start end at the endpoint :math:`+\,v`
   (:math:`y\mapsto y+\ell v` maps one flow onto the other).
 """
@@ -24,7 +27,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-__all__ = ["reference_winner", "two_atom_winner", "DECIDED_GAP"]
+__all__ = ["reference_winner", "two_atom_winner", "worst_case_excursion", "DECIDED_GAP"]
 
 #: logit lead (nats) at which the reference calls the leader the winner
 DECIDED_GAP = 60
@@ -86,3 +89,35 @@ def two_atom_winner(a: Sequence[Fraction], b: Sequence[Fraction], start: Sequenc
     """0 if the flow from ``start`` ends on ``a``, 1 on ``b``, None for the exact tie (exact)."""
     s = sum((z * (x - w) for z, x, w in zip(start, a, b, strict=True)), Fraction(0))
     return None if s == 0 else (0 if s > 0 else 1)
+
+
+def worst_case_excursion(rho: Fraction, ell0: Fraction, rivals: Sequence[Fraction], *,
+                         digits: int = 20) -> float:
+    r"""How far :math:`r=y-\ell X_k` gets from :math:`\ell_0` on, in the worst case of the tail lemma.
+
+    One dimension, :math:`X_k=0`, rivals at distances :math:`\Delta_i>0` on the same side and
+    :math:`r(\ell_0)=\rho` pointing at them: :math:`\log(w_k/w_i)=\ell^2\Delta_i^2/2-\ell r\Delta_i`
+    and :math:`dr/d\ell=\sum_iw_i\Delta_i` (with :math:`w_k=1-\sum_i w_i`), written from MATH.md §3.
+    :math:`r` only grows, so its limit is its supremum; RK4 with step 1/64 until the drift is
+    below :math:`10^{-digits}`."""
+    with mpmath.workdps(digits):
+        D = [mpmath.mpf(d.numerator) / d.denominator for d in rivals]
+
+        def drift(ell, r):
+            logits = [mpmath.mpf(0)] + [-(ell * ell * x * x / 2 - ell * r * x) for x in D]
+            top = max(logits)
+            e = [mpmath.exp(g - top) for g in logits]
+            return sum(ei * x for ei, x in zip(e[1:], D, strict=True)) / sum(e)
+
+        ell, r = mpmath.mpf(ell0.numerator) / ell0.denominator, mpmath.mpf(rho.numerator) / rho.denominator
+        h, tiny = mpmath.mpf(1) / 64, mpmath.mpf(10) ** (-digits)
+        for _ in range(200_000):
+            k1 = drift(ell, r)
+            k2 = drift(ell + h / 2, r + h / 2 * k1)
+            k3 = drift(ell + h / 2, r + h / 2 * k2)
+            k4 = drift(ell + h, r + h * k3)
+            r += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+            ell += h
+            if k4 < tiny and ell * min(D) > 2 * r:
+                break
+        return float(r)

@@ -43,14 +43,10 @@ class FlowData:
         return cls(rows, arb_mat(rows), [sum((v * v for v in row), arb(0)) / 2 for row in rows])
 
 
-def logits(flow: FlowData, y: list[arb], ell: arb, active: list[int] | None = None) -> list[arb]:
-    r""":math:`g_i=\ell\langle y,X_i\rangle-\ell^2q_i` for the active atoms (all by default)."""
-    idx = range(len(flow.rows)) if active is None else active
-    if active is None:
-        dots = flow.matrix * arb_mat([[v] for v in y])
-        return [ell * dots[i, 0] - ell * ell * flow.q[i] for i in idx]
-    return [ell * sum((a * b for a, b in zip(flow.rows[i], y, strict=True)), arb(0))
-            - ell * ell * flow.q[i] for i in idx]
+def logits(flow: FlowData, y: list[arb], ell: arb) -> list[arb]:
+    r""":math:`g_i=\ell\langle y,X_i\rangle-\ell^2q_i` for every atom."""
+    dots = flow.matrix * arb_mat([[v] for v in y])
+    return [ell * dots[i, 0] - ell * ell * flow.q[i] for i in range(len(flow.rows))]
 
 
 @dataclass

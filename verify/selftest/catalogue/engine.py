@@ -19,16 +19,8 @@ MUTANTS: list[Mutant] = [
            "logit constant q_i = |X_i|^2 instead of |X_i|^2/2 (invisible when every atom has the same norm)",
            kind="factor", ci=True),
     Mutant("ENG-LOGIT-ELL-POWER", "engine", _TA,
-           "    return [ell * sum((a * b for a, b in zip(flow.rows[i], y, strict=True)), arb(0))\n"
-           "            - ell * ell * flow.q[i] for i in idx]",
-           "    return [ell * sum((a * b for a, b in zip(flow.rows[i], y, strict=True)), arb(0))\n"
-           "            - ell * flow.q[i] for i in idx]",
-           _ENDPOINTS,
-           "pruned logits with l q_i instead of l^2 q_i",
-           kind="exponent"),
-    Mutant("ENG-LOGIT-ELL-POWER-ALL", "engine", _TA,
-           "        return [ell * dots[i, 0] - ell * ell * flow.q[i] for i in idx]",
-           "        return [ell * dots[i, 0] - ell * flow.q[i] for i in idx]",
+           "    return [ell * dots[i, 0] - ell * ell * flow.q[i] for i in range(len(flow.rows))]",
+           "    return [ell * dots[i, 0] - ell * flow.q[i] for i in range(len(flow.rows))]",
            _ENDPOINTS,
            "logits with l q_i instead of l^2 q_i (the leader and the commit test use them)",
            kind="exponent"),
