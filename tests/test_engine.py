@@ -119,3 +119,17 @@ def test_tail_certificate_holds_on_the_lemma_s_worst_case(rho, deltas):
 def test_tail_certificate_fails_where_it_must():
     # a rival at distance 1 with ell0 = 1 and rho = 1 cannot be certified
     assert tail_certificate(1.0, 1.0, [(0.5, 1.0, 1.0)], math.exp) is None
+
+
+def test_affine_ties_for_any_norms_and_off_the_origin():
+    """The two-atom criterion <Z_1, X_a - X_b> = 0 for unequal norms, and a translated square."""
+    two = certify_endpoint([[F(2), F(1)], [F(-1), F(0)]], [F(-1), F(3)], digits=30)
+    assert two.status == "tie" and two.tie_kind == "exact" and two.exact_endpoint == [F(1, 2), F(1, 2)]
+    far = certify_endpoint([[F(100), F(1)], [F(100), F(-1)]], [F(0), F(0)], digits=30)
+    assert far.status == "tie" and far.exact_endpoint == [F(100), F(0)]
+    shifted = [[F(3), F(2)], [F(2), F(3)], [F(1), F(2)], [F(2), F(1)]]
+    assert certify_endpoint(shifted, [F(1), F(1)], digits=30).exact_endpoint == [F(5, 2), F(5, 2)]
+    assert certify_endpoint(shifted, [F(0), F(0)], digits=30).exact_endpoint == [F(2), F(2)]
+    # a normal not orthogonal to the start is no symmetry: the sign rule picks the winner
+    off = certify_endpoint([[F(2), F(1)], [F(-1), F(0)]], [F(-1), F(3) + F(1, 10**6)], digits=30)
+    assert off.status == "training-sample" and off.index == 0

@@ -351,6 +351,14 @@ TIE_GALLERY: tuple[tuple[str, list[list[Fraction]], list[Fraction], str], ...] =
      [F(0), F(1)], "no tie at the end: the atom on the mirror, (0, 1/2), wins"),
     ("duplicated atom", [[F(0), F(0)], [F(1), F(1)], [F(1), F(1)]], [F(1), F(1)],
      "the duplicated location (1, 1) is a training sample (rows 1 and 2)"),
+    ("two atoms of unequal norms (2, 1), (-1, 0), start (-1, 3) with <Z_1, X_a - X_b> = 0",
+     [[F(2), F(1)], [F(-1), F(0)]], [F(-1), F(3)],
+     "exact tie at the midpoint (1/2, 1/2): eta = <y, u> - l (|X_a|^2 - |X_b|^2)/2 starts at 0 and "
+     "stays there (an affine reflection, not through the origin)"),
+    ("square translated by (2, 2), start (1, 1)",
+     [[F(3), F(2)], [F(2), F(3)], [F(1), F(2)], [F(2), F(1)]], [F(1), F(1)],
+     "2-way exact tie at (5/2, 5/2): the square's tie at (1/2, 1/2) moved with the data "
+     "(X -> X + v, y -> y + l v)"),
     ("a duplicated atom against its mirror image, start on the mirror",
      [[F(-1), F(0)], [F(1), F(0)], [F(1), F(0)]], [F(0), F(1, 2)],
      "no tie: the reflection x -> -x maps the locations onto each other but not the multiplicities; "
@@ -362,7 +370,8 @@ TIE_GALLERY: tuple[tuple[str, list[list[Fraction]], list[Fraction], str], ...] =
 _EXPECTED = (
     ("tie", [F(0), F(0)]), ("tie", [F(0), F(0)]), ("tie", [F(1, 2), F(1, 2)]),
     ("tie", [F(1, 3)] * 3), ("training-sample", [F(0), F(1, 2)]),
-    ("training-sample", [F(1), F(1)]), ("training-sample", [F(1), F(0)]),
+    ("training-sample", [F(1), F(1)]), ("tie", [F(1, 2), F(1, 2)]), ("tie", [F(5, 2), F(5, 2)]),
+    ("training-sample", [F(1), F(0)]),
 )
 
 
@@ -421,8 +430,8 @@ def _unequal_and_many_atom_near_ties(ctx: RunContext) -> Evidence:
 def _group_terms_evidence() -> Evidence:
     r"""The engine's tie-group bookkeeping against the stated logits, exactly.
 
-    For every gallery start, the engine's orbit :math:`T` of each atom (reflections fixing the
-    start) and its terms :math:`(a_i,\lambda_i^2,D_i^2)`: with :math:`y=\ell c+r` symbolic,
+    For every gallery start, the engine's orbit :math:`T` of each atom (affine reflections with
+    normals orthogonal to the start) and its terms :math:`(a_i,\lambda_i^2,D_i^2)`: with :math:`y=\ell c+r` symbolic,
     :math:`g_j-g_i-(\ell^2a_i+\ell\langle r,X_j-X_i\rangle)` must expand to 0 for every
     :math:`j\in T`, :math:`i\notin T` (:math:`g` the stated :math:`-\lVert y-\ell X\rVert^2/2`),
     :math:`\lambda_i^2=\max_{j\in T}\lVert X_j-X_i\rVert^2` and :math:`D_i^2=\lVert X_i-c\rVert^2`."""

@@ -35,7 +35,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                "2 bad input.")
     p.add_argument("--mutants", metavar="GLOB", default=None,
                    help="comma-separated mutant-id globs (default: all)")
-    p.add_argument("--ci", action="store_true", help="only the fast subset that CI runs")
+    p.add_argument("--ci", action="store_true",
+                   help="only the fast subset that CI runs, with the claims' --quick settings")
+    p.add_argument("--quick", action="store_true",
+                   help="run the claims with their --quick settings (fewer starts and samples)")
     p.add_argument("--jobs", type=positive_int("--jobs", maximum=64), default=None, metavar="N",
                    help="mutants run side by side (default: the number of cores)")
     p.add_argument("--seed", type=seed, default=0, metavar="S", help="the runs' seed (default: 0)")
@@ -68,6 +71,7 @@ def command(args: argparse.Namespace) -> int:
         print(f"{len(mutants)} mutants")
         return EXIT_OK
     rows = run_selftest(mutants, jobs=args.jobs or default_jobs(), seed=args.seed,
+                        quick=args.quick or args.ci,
                         progress=lambda message: print(message, file=sys.stderr, flush=True))
     from derivations.printing import write_text_atomic
 

@@ -38,9 +38,12 @@ drift sizes :math:`D_i=\lVert X_i-c\rVert`: if :math:`f_i'(\ell_0)>0` and
 :math:`\rho+\sum_i D_ie^{-f_i(\ell_0)}/f_i'(\ell_0)<R` then :math:`Z_0=c` exactly. A single
 atom is the case :math:`T=\{k\}`: :math:`a_i=\Delta_i^2/2`, :math:`\lambda_i=D_i=\Delta_i`.
 
-**Symmetries.** A reflection :math:`H=I-2uu^\top/\lVert u\rVert^2` (:math:`u=X_a-X_b`) that
-permutes the training set and fixes :math:`Z_1` commutes with the flow, so :math:`y(\ell)` stays
-in its mirror and the weights of :math:`X_a` and :math:`X_b` are equal for every :math:`\ell`.
+**Symmetries.** An affine reflection in the hyperplane through :math:`(X_a+X_b)/2` with normal
+:math:`u=X_a-X_b` that permutes the training set (multiplicities included), with
+:math:`\langle Z_1,u\rangle=0`, commutes with the flow after the translation
+:math:`X\mapsto X-v`, :math:`y\mapsto y-\ell v` (which maps the flow onto the flow of the
+translated data from the same :math:`Z_1`), so the weights of :math:`X_a` and :math:`X_b` are
+equal for every :math:`\ell`.
 The orbit of an atom under all such reflections is a set :math:`T` as above. Everything is
 decided in exact rationals.
 """
@@ -87,44 +90,50 @@ def tail_certificate(rho: Any, ell0: Any, terms: Sequence[tuple[Any, Any, Any]],
     return None
 
 
-def _reflect(v: Vector, u: Vector, uu: Fraction) -> tuple[Fraction, ...]:
-    c = 2 * sum(vj * uj for vj, uj in zip(v, u, strict=True)) / uu
+def _reflect(v: Vector, u: Vector, uu: Fraction, m: Vector) -> tuple[Fraction, ...]:
+    """``v`` reflected in the hyperplane through ``m`` with normal ``u`` (``uu`` = |u|^2)."""
+    c = 2 * sum((vj - mj) * uj for vj, mj, uj in zip(v, m, u, strict=True)) / uu
     return tuple(vj - c * uj for vj, uj in zip(v, u, strict=True))
 
 
 def symmetry_permutations(data: Sequence[Vector], start: Vector) -> list[tuple[int, ...]]:
-    """Permutations of the atoms induced by reflections that map the set onto itself and fix
-    ``start`` (exact rationals). Duplicated atoms map to the first copy's image class."""
+    r"""Permutations of the atoms induced by affine reflections that map the set onto itself
+    (multiplicities included) and whose normal is orthogonal to ``start`` (exact rationals).
+
+    Translating the data by :math:`-v` and :math:`y` by :math:`-\ell v` maps the flow onto the
+    flow of the translated data with the same start (:math:`\ell=0` there), so a reflection in a
+    hyperplane through :math:`v` with normal :math:`u` is a symmetry of the flow from
+    :math:`Z_1` when it permutes the atoms and :math:`\langle Z_1,u\rangle=0`; norms may differ
+    (two atoms: :math:`\langle Z_1,X_a-X_b\rangle=0` is an exact tie for any norms)."""
     rows = [tuple(Fraction(v) for v in row) for row in data]
     z = tuple(Fraction(v) for v in start)
     where: dict[tuple, list[int]] = {}
     for i, row in enumerate(rows):
         where.setdefault(row, []).append(i)
-    # A reflection through the origin swapping X_a and X_b and fixing z needs |X_a| = |X_b| and
-    # <z, X_a> = <z, X_b>: only atoms sharing both values are candidate pairs (O(N d) to sort).
-    classes: dict[tuple[Fraction, Fraction], list[int]] = {}
+    # The reflection swapping X_a and X_b has normal u = X_a - X_b and passes through their
+    # midpoint; it fixes the start's direction only if <Z_1, X_a> = <Z_1, X_b>: only atoms sharing
+    # that value are candidate pairs (O(N d) to sort).
+    classes: dict[Fraction, list[int]] = {}
     for i, row in enumerate(rows):
-        key = (sum(v * v for v in row), sum(v * w for v, w in zip(row, z, strict=True)))
-        classes.setdefault(key, []).append(i)
+        classes.setdefault(sum(v * w for v, w in zip(row, z, strict=True)), []).append(i)
     candidates = [(a, b) for members in classes.values() if len(members) > 1
                   for ia, a in enumerate(members) for b in members[ia + 1:]]
     perms: list[tuple[int, ...]] = []
-    seen_u: set[tuple] = set()
+    seen: set[tuple] = set()
     for a, b in candidates:
         u = tuple(x - y for x, y in zip(rows[a], rows[b], strict=True))
         uu = sum(c * c for c in u)
         if uu == 0:
             continue
+        m = tuple((x + y) / 2 for x, y in zip(rows[a], rows[b], strict=True))
         scale = next(c for c in u if c != 0)
-        key = tuple(c / scale for c in u)
-        if key in seen_u:
+        key = (tuple(c / scale for c in u), sum(c * mj for c, mj in zip(u, m, strict=True)) / scale)
+        if key in seen:  # the same hyperplane
             continue
-        seen_u.add(key)
-        if _reflect(z, u, uu) != z:
-            continue
+        seen.add(key)
         perm = []
         for row in rows:
-            image = _reflect(row, u, uu)
+            image = _reflect(row, u, uu, m)
             if image not in where:
                 break
             perm.append(where[image][0])

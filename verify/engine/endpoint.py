@@ -288,8 +288,8 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
             tail_radius=run["R"].upper().str(6, radius=False),
             commit_snr=commit, commit_t=_ell_of_commit(schedule, ell, 30) if schedule else None,
             digits=digits, steps=run["steps"], evaluations=run["evaluations"], seconds=seconds,
-            detail=("exact tie: reflections fixing the start permute these atoms; the endpoint is "
-                    "their centre" if exact_tie else
+            detail=("exact tie: affine reflections with normals orthogonal to the start permute these "
+                    "atoms; the endpoint is their centre" if exact_tie else
                     ("duplicated atom: rows " + ", ".join(map(str, sorted(group))) if len(group) > 1
                      else "")),
             exact_endpoint=centre, path=path,
