@@ -431,7 +431,8 @@ def _group_terms_evidence() -> Evidence:
     r"""The engine's tie-group bookkeeping against the stated logits, exactly.
 
     For every gallery start, the engine's orbit :math:`T` of each atom (affine reflections with
-    normals orthogonal to the start) and its terms :math:`(a_i,\lambda_i^2,D_i^2)`: with :math:`y=\ell c+r` symbolic,
+    normals orthogonal to the start) and its terms :math:`(a_i,\lambda_i^2,D_i^2)`: with
+    :math:`y=\ell c+r` symbolic,
     :math:`g_j-g_i-(\ell^2a_i+\ell\langle r,X_j-X_i\rangle)` must expand to 0 for every
     :math:`j\in T`, :math:`i\notin T` (:math:`g` the stated :math:`-\lVert y-\ell X\rVert^2/2`),
     :math:`\lambda_i^2=\max_{j\in T}\lVert X_j-X_i\rVert^2` and :math:`D_i^2=\lVert X_i-c\rVert^2`."""
