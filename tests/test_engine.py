@@ -133,3 +133,14 @@ def test_affine_ties_for_any_norms_and_off_the_origin():
     # a normal not orthogonal to the start is no symmetry: the sign rule picks the winner
     off = certify_endpoint([[F(2), F(1)], [F(-1), F(0)]], [F(-1), F(3) + F(1, 10**6)], digits=30)
     assert off.status == "training-sample" and off.index == 0
+
+
+def test_outcomes_are_named_honestly():
+    """A step budget that runs out is 'undecided (budget)', not a tie; an unresolved tie names
+    at least the two rows it could not separate."""
+    out = certify_endpoint(SQUARE, [F(90), F(1)], digits=30, max_steps=10)
+    assert out.status == "undecided" and out.outcome == "budget" and out.tie_set == []
+    assert "--max-steps" in out.detail
+    near = certify_endpoint(SQUARE, [F(1), F(1) + F(1, 10**45)], digits=30)
+    assert near.outcome == "precision" and len(near.tie_set) >= 2 and "--digits" in near.detail
+    assert certify_endpoint(SQUARE, [F(1, 3), F(1, 7)], digits=30).outcome == "certified"

@@ -64,13 +64,15 @@ def _trajectory_evidence(name: str, results: list[EndpointResult]) -> Evidence:
     certified = [r for r in results if r.status == "training-sample"]
     ties = [r for r in results if r.status == "tie" and r.tie_kind == "exact"]
     unresolved = [r for r in results if r.status == "tie" and r.tie_kind == "unresolved"]
+    undecided = [r for r in results if r.status == "undecided"]
     radii = [float(r.tail_radius) for r in certified]
     snrs = [float(r.commit_snr) for r in certified]
     detail = (f"{len(certified)}/{len(results)} Gaussian starts certified to a training sample"
               + (f"; tail radius R <= {max(radii):.4g}, commit SNR {min(snrs):.3g}..{max(snrs):.3g}"
                  if certified else "")
               + (f"; {len(ties)} exact ties" if ties else "")
-              + (f"; {len(unresolved)} unresolved" if unresolved else ""))
+              + (f"; {len(unresolved)} unresolved" if unresolved else "")
+              + (f"; {len(undecided)} undecided ({undecided[0].outcome})" if undecided else ""))
     return Evidence(check=f"builtin:{name}: endpoints of {len(results)} Gaussian starts",
                     passed=True if len(certified) == len(results) else None, detail=detail,
                     bound=Bound(len(results) - len(certified), 0,

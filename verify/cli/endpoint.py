@@ -6,13 +6,15 @@ import argparse
 import json
 from typing import Any
 
-from .arguments import DIGITS_RANGE, EXIT_OK, UsageError, concrete_schedule, digits
+from .arguments import DIGITS_RANGE, EXIT_OK, UsageError, concrete_schedule, digits, positive_int
 
 __all__ = ["add_parser", "command", "START_MAGNITUDE"]
 
 #: Largest |entry| of --start: beyond a few hundred the Taylor steps run into the step limit
 #: (measured on builtin:square at 50 digits: |Z_1| = 300 takes 2184 steps, 1000 exhausts 40000).
 START_MAGNITUDE = 100
+#: Largest --max-steps (each step costs N p^2 ball operations; 10^6 steps is hours)
+MAX_STEPS_LIMIT = 1_000_000
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -33,6 +35,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="schedule for the commit time t (default: linear)")
     p.add_argument("--digits", type=digits, default=50, metavar="P",
                    help=f"working precision, {DIGITS_RANGE[0]}..{DIGITS_RANGE[1]} (default: 50)")
+    p.add_argument("--max-steps", type=positive_int("--max-steps", maximum=MAX_STEPS_LIMIT), default=20000,
+                   metavar="N", help=f"Taylor steps per pass before the run is reported undecided "
+                                     f"(1..{MAX_STEPS_LIMIT}, default: 20000)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=command)
     return p
@@ -57,7 +62,7 @@ def command(args: argparse.Namespace) -> int:
     schedule = concrete_schedule(args.schedule)
     from ..engine.endpoint import certify_endpoint
 
-    result = certify_endpoint(data, start, digits=args.digits, schedule=schedule)
+    result = certify_endpoint(data, start, digits=args.digits, schedule=schedule, max_steps=args.max_steps)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return EXIT_OK
@@ -69,6 +74,8 @@ def command(args: argparse.Namespace) -> int:
     elif result.tie_kind == "exact":
         print(f"exact tie between rows {result.tie_set}: endpoint ({', '.join(result.endpoint)}), "
               "not a training sample")
+    elif result.status == "undecided":
+        print(f"undecided ({result.outcome}): no commit within the limits of this run")
     else:
         print(f"tie (unresolved at {result.digits} digits) among rows {result.tie_set}")
     if result.detail:

@@ -48,7 +48,7 @@ class EngineError(ValueError):
 class EndpointResult:
     """The outcome of one trajectory."""
 
-    status: str  # "training-sample" or "tie"
+    status: str  # "training-sample", "tie" or "undecided" (the step budget or the SNR cap ran out)
     index: int | None  # 0-based row reached; None for a tie
     tie_set: list[int]
     tie_kind: str | None  # "exact" (symmetry + certificate) or "unresolved" (precision)
@@ -64,6 +64,9 @@ class EndpointResult:
     detail: str = ""
     exact_endpoint: list[Fraction] | None = field(default=None, repr=False)
     path: list[tuple[float, list[float]]] | None = field(default=None, repr=False)  # (ell, y)
+    #: certified, precision (too close to a tie for this precision), budget (steps ran out),
+    #: snr-cap (no commit below the SNR cap), disagreement (two precisions committed differently)
+    outcome: str = "certified"
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -183,10 +186,10 @@ def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None,
         scale = max(1.0, float(_norm_upper(y)))
         if float(eps) > 1e-6 * scale:
             return {"kind": "unresolved", "group": _leaders(g, k, group, eps, ell, flow),
-                    "ell": ell, "steps": steps, "evaluations": evaluations}
+                    "ell": ell, "steps": steps, "evaluations": evaluations, "outcome": "precision"}
         if ell > to_arb(max_snr):
             return {"kind": "unresolved", "group": _leaders(g, k, group, eps, ell, flow),
-                    "ell": ell, "steps": steps, "evaluations": evaluations, "capped": True}
+                    "ell": ell, "steps": steps, "evaluations": evaluations, "outcome": "snr-cap"}
         top = g[k]
         active = [i for i in range(n) if (top - g[i]).lower() < cutoff]
         step = taylor_step(flow, y, ell, order, active)
@@ -214,7 +217,7 @@ def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None,
         y = [v.mid() for v in y_new]
         ell = ell + h
     return {"kind": "unresolved", "group": list(group), "ell": ell, "steps": steps,
-            "evaluations": evaluations, "capped": True}
+            "evaluations": evaluations, "outcome": "budget"}
 
 
 def _weighted_spread(g: list[arb], flow: FlowData, active: list[int], k: int) -> float:
@@ -233,7 +236,10 @@ def _leaders(g, k, group, eps, ell, flow) -> list[int]:
     spread = float(eps) * float(ell.mid() + 1) * 2 * max(
         float(sum((abs(v) for v in row), arb(0)).mid()) for row in flow.rows) + 1e-300
     lead = float(g[k].mid())
-    return sorted({*group, *[i for i in range(len(g)) if lead - float(g[i].mid()) <= spread]})
+    tied = {*group, *[i for i in range(len(g)) if lead - float(g[i].mid()) <= spread]}
+    if len(tied) < 2 and len(g) > 1:  # the rival the leader could not be certified against
+        tied.add(max((i for i in range(len(g)) if i not in tied), key=lambda i: g[i].mid()))
+    return sorted(tied)
 
 
 def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50, schedule=None,
@@ -262,9 +268,15 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
             detail = (f"at {digits} digits the flow committed to {run['group']}, at {digits + 20} "
                       f"digits to {check.get('group')}: the start is within the working precision "
                       "of a tie set")
+            if check["kind"] != "certified" and check.get("outcome") in ("budget", "snr-cap"):
+                detail = (f"certified to {run['group']} at {digits} digits, but the re-check at "
+                          f"{digits + 20} digits ran out of "
+                          + ("steps" if check["outcome"] == "budget" else f"SNR (cap {max_snr})")
+                          + " before it committed")
             run = {"kind": "unresolved", "group": sorted({*run["group"], *check.get("group", [])}),
                    "ell": run["ell"], "steps": run["steps"] + check["steps"],
-                   "evaluations": run["evaluations"] + check["evaluations"]}
+                   "evaluations": run["evaluations"] + check["evaluations"],
+                   "outcome": check.get("outcome") if check["kind"] != "certified" else "disagreement"}
         else:
             run["steps"] += check["steps"]
             run["evaluations"] += check["evaluations"]
@@ -294,12 +306,24 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
                      else "")),
             exact_endpoint=centre, path=path,
         )
-    why = detail or ("precision exhausted before the leaders separated"
-                     if not run.get("capped") else f"no commit below SNR {max_snr}")
+    outcome = run.get("outcome", "precision")
+    why = detail or {
+        "precision": f"precision exhausted at {digits} digits before the leaders separated: the start "
+                     "is within the working precision of a tie set (raise --digits)",
+        "budget": f"the step budget ({max_steps} steps) ran out before a commit (raise --max-steps)",
+        "snr-cap": f"no commit below SNR {max_snr}",
+        "disagreement": "the runs at two precisions committed differently",
+    }[outcome]
+    if outcome in ("budget", "snr-cap"):
+        return EndpointResult(
+            status="undecided", index=None, tie_set=[], tie_kind=None, endpoint=None, radius=None,
+            tail_radius=None, commit_snr=None, commit_t=None, digits=digits, steps=run["steps"],
+            evaluations=run["evaluations"], seconds=seconds, detail=why, path=path, outcome=outcome)
     return EndpointResult(
         status="tie", index=None, tie_set=list(run["group"]), tie_kind="unresolved", endpoint=None,
         radius=None, tail_radius=None, commit_snr=None, commit_t=None, digits=digits,
-        steps=run["steps"], evaluations=run["evaluations"], seconds=seconds, detail=why, path=path)
+        steps=run["steps"], evaluations=run["evaluations"], seconds=seconds, detail=why, path=path,
+        outcome=outcome)
 
 
 def _isqrt_upper(q: Fraction) -> Fraction:
