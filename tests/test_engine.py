@@ -144,3 +144,25 @@ def test_outcomes_are_named_honestly():
     near = certify_endpoint(SQUARE, [F(1), F(1) + F(1, 10**45)], digits=30)
     assert near.outcome == "precision" and len(near.tie_set) >= 2 and "--digits" in near.detail
     assert certify_endpoint(SQUARE, [F(1, 3), F(1, 7)], digits=30).outcome == "certified"
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(scale=st.sampled_from([F(1, 10**8), F(1, 10**4), F(1), F(10**4), F(10**8)]),
+       offset=st.sampled_from([F(0), F(10**6), F(-(10**50), 3)]),
+       a=st.lists(st.fractions(-5, 5, max_denominator=8), min_size=2, max_size=2),
+       b=st.lists(st.fractions(-5, 5, max_denominator=8), min_size=2, max_size=2),
+       z=st.lists(st.fractions(-3, 3, max_denominator=16), min_size=2, max_size=2))
+def test_two_atoms_at_any_scale_and_offset_follow_the_sign_rule(scale, offset, a, b, z):
+    """Exact recentring and rescaling: the answer depends on the geometry, not on units or place."""
+    from verify.checks.flow_reference import two_atom_winner
+
+    xa = [offset + scale * v for v in a]
+    xb = [offset + scale * v for v in b]
+    if xa == xb:
+        return
+    r = certify_endpoint([xa, xb], z, digits=30, recheck=False)
+    want = two_atom_winner(xa, xb, z)
+    if want is None:  # <Z_1, X_a - X_b> = 0: an exact tie at the midpoint, whatever the norms
+        assert r.status == "tie" and r.exact_endpoint == [(p + q) / 2 for p, q in zip(xa, xb, strict=True)]
+    else:
+        assert r.status == "training-sample" and r.index == want, (r.status, r.outcome, r.detail)

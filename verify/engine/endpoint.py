@@ -258,9 +258,18 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
     if len(start) != d:
         raise EngineError(f"the start has dimension {len(start)}, the training set {d}")
     order = order or max(12, min(80, (3 * digits) // 5 + 6))
+    original = data
+    shift, scale = _frame(data)
+    data = [[(v - c) / scale for v, c in zip(row, shift, strict=True)] for row in data]
+    snr_cap = max_snr  # applies to the rescaled problem (unit spread): a bound on work, not on units
     perms = symmetry_permutations(data, start)
     path: list | None = [] if record_path else None
     run = _run(data, start, digits, order, max_steps, max_snr, perms, path)
+    if path is not None:  # back to the caller's frame: l = l~/s, y = y~ + l c
+        s_f, c_f = float(scale), [float(c) for c in shift]
+        path[:] = [(e / s_f, [v + e / s_f * c for v, c in zip(y, c_f, strict=True)]) for e, y in path]
+    if "ell" in run:
+        run["ell"] = run["ell"] / _ball(scale)
     detail = ""
     if run["kind"] == "certified" and recheck:
         check = _run(data, start, digits + 20, order, max_steps, max_snr, perms)
@@ -271,7 +280,7 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
             if check["kind"] != "certified" and check.get("outcome") in ("budget", "snr-cap"):
                 detail = (f"certified to {run['group']} at {digits} digits, but the re-check at "
                           f"{digits + 20} digits ran out of "
-                          + ("steps" if check["outcome"] == "budget" else f"SNR (cap {max_snr})")
+                          + ("steps" if check["outcome"] == "budget" else f"SNR (cap {snr_cap})")
                           + " before it committed")
             run = {"kind": "unresolved", "group": sorted({*run["group"], *check.get("group", [])}),
                    "ell": run["ell"], "steps": run["steps"] + check["steps"],
@@ -285,11 +294,11 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
     commit = ell.mid().str(10, radius=False) if run["kind"] == "certified" else None
     if run["kind"] == "certified":
         group = run["group"]
-        centre = list(run["centre"])
+        centre = [scale * v + c for v, c in zip(run["centre"], shift, strict=True)]
         pieces = [_decimal(c, digits) for c in centre]
         radius = sum(e * e for _, e in pieces)
         radius_str = "0" if radius == 0 else _decimal(Fraction(_isqrt_upper(radius)), 3)[0]
-        locations = {tuple(data[i]) for i in group}
+        locations = {tuple(original[i]) for i in group}
         exact_tie = len(locations) > 1
         return EndpointResult(
             status="tie" if exact_tie else "training-sample",
@@ -311,7 +320,7 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
         "precision": f"precision exhausted at {digits} digits before the leaders separated: the start "
                      "is within the working precision of a tie set (raise --digits)",
         "budget": f"the step budget ({max_steps} steps) ran out before a commit (raise --max-steps)",
-        "snr-cap": f"no commit below SNR {max_snr}",
+        "snr-cap": f"no commit below SNR {snr_cap} (of the data rescaled to unit spread)",
         "disagreement": "the runs at two precisions committed differently",
     }[outcome]
     if outcome in ("budget", "snr-cap"):
@@ -324,6 +333,27 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
         radius=None, tail_radius=None, commit_snr=None, commit_t=None, digits=digits,
         steps=run["steps"], evaluations=run["evaluations"], seconds=seconds, detail=why, path=path,
         outcome=outcome)
+
+
+def _ball(q: Fraction) -> arb:
+    return arb(q.numerator) / q.denominator
+
+
+def _frame(data: Sequence[Sequence[Fraction]]) -> tuple[list[Fraction], Fraction]:
+    r"""An exact centre :math:`c` (the centroid) and a power-of-two scale :math:`s` near the spread.
+
+    The flow of :math:`\tilde X=(X-c)/s` from the same :math:`Z_1` is the flow of :math:`X` with
+    :math:`\tilde\ell=s\ell`, :math:`\tilde y=y-\ell c` (translation and scale equivariance of
+    :math:`dy/d\ell=\sum_i\operatorname{softmax}_i(\ell\langle y,X_i\rangle-\ell^2\lVert X_i\rVert^2/2)X_i`),
+    so :math:`Z_0=s\tilde Z_0+c`, the commit SNR is :math:`\tilde\ell/s` and the tail radius is the
+    same: step sizes depend on the geometry of the data, not on where it sits or its units."""
+    n, d = len(data), len(data[0])
+    centre = [sum(row[j] for row in data) / n for j in range(d)]
+    spread = max(abs(v - c) for row in data for v, c in zip(row, centre, strict=True))
+    if spread == 0:
+        return centre, Fraction(1)
+    exponent = round(math.log2(spread.numerator) - math.log2(spread.denominator))
+    return centre, Fraction(2) ** exponent
 
 
 def _isqrt_upper(q: Fraction) -> Fraction:
