@@ -471,6 +471,12 @@ def _limit_check(name: str, schedule_name: str, expr: sp.Expr | None, limit: sp.
     fn = None if expr is None else _mp(expr.subs(sub), DELTA)
     ts, errs, rows = [], [], []
     lim = limit.subs(sub)
+    label = "" if c_value is None else f" at c = {c_value}"
+    if not lim.is_finite:  # a divergent (or undecidable) symbolic limit cannot be cross-checked
+        return LimitCheck(
+            name=f"{name}{label}", schedule=schedule_name,
+            expression="numeric (mpmath.quad)" if expr is None else str(expr), symbolic=str(limit),
+            numeric=[], fitted_rate="-", agrees=False, seconds=time.perf_counter() - start)
     ks = range(1, steps + 1) if fn is not None else range(4, steps + 1, 4)
     for k in ks:
         digits = 30 + 2 * k if fn is not None else 20 + k
@@ -485,7 +491,6 @@ def _limit_check(name: str, schedule_name: str, expr: sp.Expr | None, limit: sp.
     half = len(errs) // 2  # monotone approach over the second half (V(delta) need not be monotone)
     decreasing = all(abs(errs[i + 1]) <= abs(errs[i]) for i in range(half, len(errs) - 1))
     small = abs(errs[-1]) < mpmath.mpf(10) ** -6
-    label = "" if c_value is None else f" at c = {c_value}"
     return LimitCheck(
         name=f"{name}{label}", schedule=schedule_name,
         expression="numeric (mpmath.quad)" if expr is None else str(expr), symbolic=str(limit),

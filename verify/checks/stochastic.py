@@ -240,7 +240,8 @@ def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
         "limits": {k: sp.sstr(v) for k, v in law["limits"].items()},
         "limit_method": law["limit_method"],
         "limit_checks": [f"{c.name}: {'agrees' if c.agrees else 'DISAGREES'} (rate {c.fitted_rate}, "
-                         f"last {c.numeric[-1][0]}: {c.numeric[-1][1]})" for c in law["limit_checks"]],
+                         + (f"last {c.numeric[-1][0]}: {c.numeric[-1][1]})" if c.numeric else
+                            f"symbolic limit {c.symbolic} not finite)") for c in law["limit_checks"]],
         "quadrature_agreement": law["quadrature_agreement"],
     }
     return Evidence(
