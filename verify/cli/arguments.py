@@ -256,3 +256,22 @@ def output_file(text: str, option: str) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise UsageError(f"{option} {path}: not writable")
     return path
+
+
+def add_plugin_option(p: argparse.ArgumentParser) -> None:
+    """``--plugin FILE_OR_MODULE`` (repeatable): import a module that registers claims of its own."""
+    p.add_argument("--plugin", metavar="FILE_OR_MODULE", action="append", default=[],
+                   help="a .py file or module that registers claims of its own (repeatable; "
+                        "installed plugins of the entry-point group memverify.claims load always)")
+
+
+def load_plugins(specs: list[str]) -> None:
+    """Import the entry-point plugins and each ``--plugin``; a failure is bad input (exit 2)."""
+    from ..plugins import PluginError, load_entry_points, load_plugin
+
+    try:
+        load_entry_points()
+        for spec in specs:
+            load_plugin(spec)
+    except PluginError as exc:
+        raise UsageError(str(exc)) from None

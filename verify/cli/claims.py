@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .arguments import DEFAULT_OUT, EXIT_OK, UsageError
+from .arguments import DEFAULT_OUT, EXIT_OK, UsageError, add_plugin_option, load_plugins
 
 __all__ = ["add_parser", "command", "previous_verdicts", "MAX_REPORT_BYTES"]
 
@@ -22,6 +22,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                                           "the verdict of the last run found in REPORT.")
     p.add_argument("--report", metavar="REPORT", default=f"{DEFAULT_OUT}/report.json",
                    help=f"report.json of a previous run (default: {DEFAULT_OUT}/report.json)")
+    add_plugin_option(p)
     p.set_defaults(func=command)
     return p
 
@@ -30,6 +31,7 @@ def command(args: argparse.Namespace) -> int:
     """Print the registry table."""
     from ..registry import PAPERS, select
 
+    load_plugins(args.plugin)
     verdicts = previous_verdicts(args.report)
     rows = [(c.id, f"arXiv:{PAPERS[c.paper].arxiv}" if PAPERS[c.paper].arxiv != "-" else "memverify",
              c.number, c.provenance, verdicts.get(c.id, "-")) for c in select(None)]

@@ -18,7 +18,9 @@ from .arguments import (
     EXIT_CHECKER_FAILED,
     EXIT_OK,
     UsageError,
+    add_plugin_option,
     digits,
+    load_plugins,
     output_dir,
     positive_int,
     seed,
@@ -52,6 +54,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=positive_int("--jobs", maximum=MAX_JOBS), default=None, metavar="N",
                    help="worker processes running claims side by side (default: the number of cores; "
                         "the report is the same for every N)")
+    add_plugin_option(p)
     p.set_defaults(func=command)
     return p
 
@@ -61,6 +64,7 @@ def command(args: argparse.Namespace) -> int:
     claim's checker failed)."""
     from ..registry import RunContext, select
 
+    load_plugins(args.plugin)
     patterns = None if args.claims is None else text_list(args.claims, "--claims", MAX_PATTERNS)
     if patterns is not None and any(len(p) > MAX_PATTERN_CHARS for p in patterns):
         raise UsageError(f"--claims: a pattern longer than {MAX_PATTERN_CHARS} characters (the limit)")
