@@ -28,6 +28,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
+from numbers import Rational, Real
 from typing import Any
 
 from flint import arb, ctx
@@ -248,8 +249,8 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
                      record_path: bool = False) -> EndpointResult:
     """Decide where the oracle flow from ``Z_1 = start`` ends (see the module docstring)."""
     begin = time.perf_counter()
-    data = [[Fraction(v) for v in row] for row in data]
-    start = [Fraction(v) for v in start]
+    data = [[_exact(v, f"data[{i}][{j}]") for j, v in enumerate(row)] for i, row in enumerate(data)]
+    start = [_exact(v, f"start[{j}]") for j, v in enumerate(start)]
     if not data:
         raise EngineError("the training set is empty")
     d = len(data[0])
@@ -333,6 +334,24 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
         radius=None, tail_radius=None, commit_snr=None, commit_t=None, digits=digits,
         steps=run["steps"], evaluations=run["evaluations"], seconds=seconds, detail=why, path=path,
         outcome=outcome)
+
+
+def _exact(value: Any, where: str) -> Fraction:
+    """An exact rational (int, Fraction, SymPy or NumPy integer/Rational, or a string such as "1/10"
+    or "0.1"); a float is refused: pass ``Fraction(x)`` for its exact binary value."""
+    if isinstance(value, bool):
+        raise EngineError(f"{where} = {value!r} is a bool, not a number")
+    if isinstance(value, Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise EngineError(f"{where} = {value!r} is not an exact rational") from None
+    if isinstance(value, Real):
+        raise EngineError(f"{where} = {value!r} is a float: pass Fraction({value!r}) for its exact binary "
+                          "value, or the decimal as a string")
+    raise EngineError(f"{where} = {value!r} is not an exact rational")
 
 
 def _ball(q: Fraction) -> arb:
