@@ -141,11 +141,28 @@ class CompiledField:
         flat = [v for row in X for v in row]
         if len(x) != self.d or len(flat) != self.n * self.d:
             raise ValueError(f"expected x in R^{self.d} and X of shape ({self.n}, {self.d})")
+        try:
+            inside = bool(0 < t) and bool(t <= 1)
+        except (TypeError, ValueError):  # numpy arrays of times: every entry must be inside
+            import numpy as np
+
+            inside = bool(np.all((np.asarray(t) > 0) & (np.asarray(t) <= 1)))
+        if not inside:
+            raise ValueError(f"t = {t}: the fields are defined for 0 < t <= 1 (sigma(0) = 0: the limits "
+                             "t -> 0+ are in derivations.limits)")
         return list(self._fn(*x, t, *flat))
 
 
-@lru_cache(maxsize=128)
-def compile_field(schedule: Schedule, name: str, n: int, d: int, backend: str = "mpmath",
+def compile_field(schedule: Schedule | str, name: str, n: int, d: int, backend: str = "mpmath",
                   form: str = "shifted") -> CompiledField:
-    """A cached :class:`CompiledField`."""
+    """A cached :class:`CompiledField`; ``schedule`` is a :class:`Schedule` or a built-in name."""
+    if isinstance(schedule, str):
+        from .schedules import builtin_schedule
+
+        schedule = builtin_schedule(schedule)
+    return _compiled(schedule, name, n, d, backend, form)
+
+
+@lru_cache(maxsize=128)
+def _compiled(schedule: Schedule, name: str, n: int, d: int, backend: str, form: str) -> CompiledField:
     return CompiledField(schedule, name, n, d, backend, form)
