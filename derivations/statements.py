@@ -23,7 +23,8 @@ import sympy as sp
 
 from .schedules import Schedule, T
 
-__all__ = ["stated_logits", "stated_regular_logits", "stated_weights", "stated_denoiser", "stated_velocity",
+__all__ = ["stated_logits", "stated_regular_logits", "stated_ou_coefficients", "stated_empirical_score",
+           "stated_weights", "stated_denoiser", "stated_velocity",
            "stated_velocity_component", "stated_score", "stated_velocity_from_score",
            "stated_density", "stated_regular_field", "stated_backward_drift"]
 
@@ -101,3 +102,30 @@ def stated_regular_field(y: sp.Matrix, ell: sp.Expr, X: sp.Matrix) -> sp.Matrix:
 def stated_backward_drift(schedule: Schedule, x: sp.Matrix, X: sp.Matrix) -> sp.Matrix:
     r"""The drift :math:`b-\zeta s` of the sampler integrated with t decreasing (MATH.md §2)."""
     return stated_velocity(schedule, x, X) - schedule.diffusion * stated_score(schedule, x, X)
+
+
+def stated_ou_coefficients() -> tuple[sp.Symbol, sp.Expr, sp.Expr]:
+    r"""Ye et al.'s forward process :math:`dX_s=-\tfrac12X_s\,ds+dB_s` solved for the law of
+    :math:`X_s\mid X_0=x\sim\mathcal N(\alpha_sx,\sigma_s^2I)`: the moment equations
+    :math:`\alpha'=-\alpha/2`, :math:`(\sigma^2)'=-\sigma^2+1`, :math:`\alpha_0=1`, :math:`\sigma_0^2=0`,
+    solved by SymPy; returns :math:`(s,\alpha_s,\sigma_s^2)`."""
+    s = sp.Symbol("s", nonnegative=True)
+    a, v = sp.Function("a"), sp.Function("v")
+    alpha = sp.dsolve(sp.Eq(a(s).diff(s), -a(s) / 2), a(s), ics={a(0): 1}).rhs
+    var = sp.dsolve(sp.Eq(v(s).diff(s), -v(s) + 1), v(s), ics={v(0): 0}).rhs
+    return s, sp.simplify(alpha), sp.simplify(var)
+
+
+def stated_empirical_score(x: sp.Matrix, s_value: sp.Expr, X: sp.Matrix) -> sp.Matrix:
+    r""":math:`\nabla\log\hat p_s(x)` for the empirical measure of the rows of ``X`` under Ye et al.'s
+    forward process: :math:`\sum_iw_i(\alpha_sX_i-x)/\sigma_s^2`,
+    :math:`w=\operatorname{softmax}(-\lVert x-\alpha_sX_i\rVert^2/2\sigma_s^2)`."""
+    s, alpha, var = stated_ou_coefficients()
+    a, v = alpha.subs(s, s_value), var.subs(s, s_value)
+    rows = _rows(X)
+    logits = [-sum((x[j] - a * Xi[j]) ** 2 for j in range(x.shape[0])) / (2 * v) for Xi in rows]
+    top = sp.Max(*logits) if all(e.is_number for e in logits) else 0
+    kernels = [sp.exp(e - top) for e in logits]
+    total = sp.Add(*kernels)
+    return sum(((k / total) * (a * Xi - x) / v for k, Xi in zip(kernels, rows, strict=True)),
+               sp.zeros(x.shape[0], 1))

@@ -58,3 +58,16 @@ def test_a_wrong_temperature_fails_the_stated_weights():
     right = check_numeric(identity("paper-velocity"), derive(builtin_schedule("linear"), 3, 2),
                           points=3, digits=30)
     assert right.passed
+
+
+def test_the_stated_ou_process_and_its_score():
+    """Ye et al.'s dX = -X/2 ds + dB solved by SymPy, and the float64 score code against it."""
+    import sympy as sp
+
+    from derivations.statements import stated_ou_coefficients
+    from verify.checks.separation_scores import stated_asymptote_evidence, stated_score_evidence
+
+    s, alpha, var = stated_ou_coefficients()
+    assert sp.simplify(alpha - sp.exp(-s / 2)) == 0 and sp.simplify(var - (1 - sp.exp(-s))) == 0
+    assert stated_score_evidence(0).passed is True
+    assert stated_asymptote_evidence().passed is True

@@ -29,6 +29,7 @@ from ..registry import RunContext
 from ..separation.gap import GapCell, scan_cell
 from ..separation.scores import coefficients
 from ..verdicts import Bound, ClaimResult, Evidence, Verdict, decide
+from .separation_scores import stated_asymptote_evidence, stated_score_evidence
 
 __all__ = ["check_sep_t43", "TOLERANCE_ASYMPTOTE", "ENVELOPE_FLOOR", "DEPARTURE_BAND", "K"]
 
@@ -180,8 +181,8 @@ def check_sep_t43(ctx: RunContext) -> ClaimResult:
                                    reverse=(d, n) == st.reverse_cell))
     rev_cell = next(c for c in cells if c.reverse)
     envelope_ev, env = _envelope_evidence(cells)
-    evidence = [_asymptote_evidence(cells), envelope_ev, _departure_evidence(cells),
-                _reverse_evidence(rev_cell)]
+    evidence = [_asymptote_evidence(cells), stated_asymptote_evidence(), stated_score_evidence(ctx.seed),
+                envelope_ev, _departure_evidence(cells), _reverse_evidence(rev_cell)]
     figure = _figure(cells, st)
     status, text = decide(evidence, "SEP-T43")
     result = ClaimResult("SEP-T43", status, text, evidence, time.perf_counter() - started,

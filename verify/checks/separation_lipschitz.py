@@ -29,6 +29,7 @@ from ..separation.lipschitz import (
 )
 from ..separation.scores import coefficients, gmm_score
 from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
+from .separation_scores import stated_score_evidence
 
 __all__ = ["check_sep_lip", "check_sep_t51", "check_sep_prune", "lipschitz_rows"]
 
@@ -87,6 +88,8 @@ def check_sep_lip(ctx: RunContext) -> ClaimResult:
     ev.append(Evidence("closed-form Hessian vs central differences of empirical_score (float64)",
                        fd < 1e-5, f"max relative deviation {fd:.2e} (n=5, d=2, s in {{0.05, 0.5}})",
                        bound=Bound(fd, 1e-5, quantity="max relative deviation")))
+
+    ev.append(stated_score_evidence(ctx.seed))
 
     ctx.progress("SEP-LIP: high-precision midpoint values")
     tol = mpmath.mpf(10) ** (-(ctx.digits - 5))
