@@ -85,7 +85,7 @@ ROWS: list[tuple[list[str], str]] = [
     (["endpoint", *SQUARE, "--start", "1,-1000"], "entry 2: magnitude above 100"),
     (["endpoint", *SQUARE, "--start", "1,1", "--schedule", "generic"], "no time axis"),
     (["endpoint", *SQUARE, "--start", "1,1", "--digits", "3"], "--digits must be between"),
-    (["endpoint", "--data", "{in}/big40.csv", "--start", "1,1"], "magnitude above 1e10"),
+    (["endpoint", "--data", "{in}/big400.csv", "--start", "1,1"], "magnitude above 1e100"),
     (["endpoint", "--data", "{in}/huge_exponent.csv", "--start", "1,1"], "outside the limit"),
     (["endpoint", "--data", "{in}/long_field.csv", "--start", "1,1"], "a field longer than"),
     (["endpoint", "--data", "{in}/binary.csv", "--start", "1,1"], "not a UTF-8"),
