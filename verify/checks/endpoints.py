@@ -479,6 +479,64 @@ def _group_terms_evidence() -> Evidence:
         bound=ExactZero("polynomial identity in l and r, expanded") if not wrong else None)
 
 
+#: the engine's states against RK4 of the stated flow (step 1/64: about 1e-8 relative)
+TRAJECTORY_TOLERANCE = 1e-6
+
+
+def _asymmetric_near_tie_evidence(ctx: RunContext) -> Evidence:
+    r"""Near ties inside asymmetric sets (three or four atoms at unequal distances from their
+    centroid), against the independent integrator of the stated flow.
+
+    For a random pair :math:`(a,b)` the start is :math:`p+10^{-k}u`, :math:`p` on the pair's
+    mirror (:math:`\langle p,u\rangle=0`, :math:`u=X_a-X_b`), so the pair competes closely while
+    the other atoms pull unevenly: no symmetry and no closed form, which is where a wrong logit
+    constant or time power in the engine would show."""
+    import random
+
+    from .flow_reference import reference_state, reference_winner
+
+    rng = random.Random(f"memverify.asymmetric-near-ties:{ctx.seed}")
+    count = 4 if ctx.quick else 8
+    rows, bad, done, drift = [], 0, 0, 0.0
+    while done < count:
+        n, d = rng.randint(3, 4), 2
+        data = [[F(rng.randint(-12, 12), 4) for _ in range(d)] for _ in range(n)]
+        if len({tuple(r) for r in data}) < n:
+            continue
+        a, b = rng.sample(range(n), 2)
+        u = [x - y for x, y in zip(data[a], data[b], strict=True)]
+        perp = [-u[1], u[0]]
+        k = rng.choice((3, 4))
+        z = [F(rng.randint(-8, 8), 4) * w + F(1, 10**k) * v for w, v in zip(perp, u, strict=True)]
+        ctx.progress("LLY-TIES: asymmetric near ties against the reference integrator")
+        r = certify_endpoint(data, z, digits=ctx.digits, record_path=True)
+        ref = reference_winner(data, z)
+        # the trajectory itself, not only its end: the engine's states at its step points up to l = 3
+        points = [(ell, y) for ell, y in (r.path or []) if 0 < ell <= 2]
+        if points:
+            states = reference_state(data, z, [ell for ell, _ in points], h=1 / 64)
+            for (_, y), want in zip(points, states, strict=True):
+                gap = max(abs(p - q) for p, q in zip(y, want, strict=True))
+                drift = max(drift, gap / (1 + max(map(abs, want))))
+        done += 1
+        ok = r.status == "training-sample" and ref is not None and data[r.index] == data[ref]
+        bad += not ok
+        rows.append(f"N={n}, pair ({a}, {b}), offset 10^-{k}: engine "
+                    f"{r.index if r.index is not None else r.status}, reference {ref}")
+    rows.append(f"largest relative distance of the engine's states (l <= 2) from RK4 (step 1/64) of the "
+                f"stated flow: {drift:.1e}")
+    bad += drift > TRAJECTORY_TOLERANCE
+    return Evidence(
+        check=f"near ties inside asymmetric sets ({count} random three- and four-atom sets) = an "
+              "independent integrator of the stated flow, trajectories and endpoints",
+        passed=True if bad == 0 else None,
+        detail="reference: RK4 in mpmath of the stated regular-coordinate flow (an estimate): "
+               + "; ".join(rows),
+        bound=Bound(bad, 0, quantity="near ties where the engine and the reference differ or stay open "
+                                     f"(+1 if a state is farther than {TRAJECTORY_TOLERANCE:g})"),
+        data={"trajectory_distance": drift})
+
+
 def _beyond_precision_evidence(ctx: RunContext) -> Evidence:
     """Offsets 10^-(digits + 15) from a tie: the engine must say it cannot tell, never certify."""
     digits = ctx.digits
@@ -577,6 +635,7 @@ def check_lly_ties(ctx: RunContext) -> ClaimResult:
                    f"{rel:.2%}); intercept {my - slope * mx:.3f}",
             bound=Bound(rel, 0.1, "<", quantity="relative difference of fitted and predicted b")))
     evidence.append(_unequal_and_many_atom_near_ties(ctx))
+    evidence.append(_asymmetric_near_tie_evidence(ctx))
     evidence.append(_beyond_precision_evidence(ctx))
     evidence.append(_group_terms_evidence())
     evidence.append(_tail_lemma_evidence(ctx))  # every certified commit above rests on it
