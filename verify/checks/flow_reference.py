@@ -27,7 +27,8 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-__all__ = ["reference_winner", "reference_state", "two_atom_winner", "worst_case_excursion", "DECIDED_GAP"]
+__all__ = ["reference_winner", "reference_state", "rk4_step", "two_atom_winner", "worst_case_excursion",
+           "DECIDED_GAP"]
 
 #: logit lead (nats) at which the reference calls the leader the winner
 DECIDED_GAP = 60
@@ -41,6 +42,16 @@ def _field(n: int, d: int):
 
     y, X, ell = space_symbols(d), data_symbols(n, d), sp.Symbol("ell")
     return sp.lambdify([ell, *y, *X], list(stated_regular_field(y, ell, X)), modules="mpmath")
+
+
+def rk4_step(f, ell, y: list, h) -> list:
+    r"""One classical Runge-Kutta step of :math:`dy/d\ell=f(\ell,y)` (any number type)."""
+    k1 = f(ell, y)
+    k2 = f(ell + h / 2, [a + h / 2 * b for a, b in zip(y, k1, strict=True)])
+    k3 = f(ell + h / 2, [a + h / 2 * b for a, b in zip(y, k2, strict=True)])
+    k4 = f(ell + h, [a + h * b for a, b in zip(y, k3, strict=True)])
+    return [a + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
+            for a, b1, b2, b3, b4 in zip(y, k1, k2, k3, k4, strict=True)]
 
 
 def reference_winner(data: Sequence[Sequence[Fraction]], start: Sequence[Fraction],
@@ -75,12 +86,7 @@ def reference_winner(data: Sequence[Sequence[Fraction]], start: Sequence[Fractio
             spread = sum(wi * sum((row[j] - mean[j]) ** 2 for j in range(d))
                          for wi, row in zip(w, X, strict=True)) / total
             h = min(mpmath.mpf(1) / 20, mpmath.mpf(1) / (4 * (1 + ell * spread)))
-            k1 = f(ell, y)
-            k2 = f(ell + h / 2, [a + h / 2 * b for a, b in zip(y, k1, strict=True)])
-            k3 = f(ell + h / 2, [a + h / 2 * b for a, b in zip(y, k2, strict=True)])
-            k4 = f(ell + h, [a + h * b for a, b in zip(y, k3, strict=True)])
-            y = [a + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
-                 for a, b1, b2, b3, b4 in zip(y, k1, k2, k3, k4, strict=True)]
+            y = rk4_step(f, ell, y, h)
             ell += h
     return None
 
@@ -104,12 +110,7 @@ def reference_state(data: Sequence[Sequence[Fraction]], start: Sequence[Fraction
             goal = mpmath.mpf(target)
             while ell < goal:
                 step = min(mpmath.mpf(h), goal - ell)
-                k1 = f(ell, y)
-                k2 = f(ell + step / 2, [a + step / 2 * b for a, b in zip(y, k1, strict=True)])
-                k3 = f(ell + step / 2, [a + step / 2 * b for a, b in zip(y, k2, strict=True)])
-                k4 = f(ell + step, [a + step * b for a, b in zip(y, k3, strict=True)])
-                y = [a + step / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
-                     for a, b1, b2, b3, b4 in zip(y, k1, k2, k3, k4, strict=True)]
+                y = rk4_step(f, ell, y, step)
                 ell += step
             out.append([float(v) for v in y])
     return out
@@ -142,12 +143,8 @@ def worst_case_excursion(rho: Fraction, ell0: Fraction, rivals: Sequence[Fractio
         ell, r = mpmath.mpf(ell0.numerator) / ell0.denominator, mpmath.mpf(rho.numerator) / rho.denominator
         h, tiny = mpmath.mpf(1) / 64, mpmath.mpf(10) ** (-digits)
         for _ in range(200_000):
-            k1 = drift(ell, r)
-            k2 = drift(ell + h / 2, r + h / 2 * k1)
-            k3 = drift(ell + h / 2, r + h / 2 * k2)
-            k4 = drift(ell + h, r + h * k3)
-            r += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+            (r,) = rk4_step(lambda e, v: [drift(e, v[0])], ell, [r], h)
             ell += h
-            if k4 < tiny and ell * min(D) > 2 * r:
+            if drift(ell, r) < tiny and ell * min(D) > 2 * r:
                 break
         return float(r)

@@ -23,6 +23,7 @@ from derivations.schedules import BUILTIN_SCHEDULES, T, builtin_schedule, generi
 from ..datasets import load_dataset
 from ..registry import RunContext
 from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, decide
+from .flow_reference import rk4_step
 
 __all__ = ["check_lly25_p1", "check_lly25_p2", "check_conv_snr", "identity_evidence",
            "flow_agreement"]
@@ -117,12 +118,7 @@ def _rk4(fn, z0, u_end, steps: int, data_flat, path: list | None = None):
         return fn(*zz, uu, *data_flat)
 
     for _ in range(steps):
-        k1 = f(u, z)
-        k2 = f(u + h / 2, [a + h / 2 * b for a, b in zip(z, k1, strict=True)])
-        k3 = f(u + h / 2, [a + h / 2 * b for a, b in zip(z, k2, strict=True)])
-        k4 = f(u + h, [a + h * b for a, b in zip(z, k3, strict=True)])
-        z = [a + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
-             for a, b1, b2, b3, b4 in zip(z, k1, k2, k3, k4, strict=True)]
+        z = rk4_step(f, u, z, h)
         u += h
         if path is not None:
             path.append((u, z))

@@ -456,6 +456,15 @@ _POSITIVE = (lambda q: q > 0, "> 0")
 _C_DESC = "R = 1 + |Z_start| + max_i |X_i|, h = t_start/K, K = 4..32"
 
 
+def _margin_params(claim: str, params: Mapping[str, Any]) -> tuple[dict[str, Fraction], int]:
+    """C, the logit gap and t_commit of a commit-margin inequality, and the fewest steps that put a
+    grid time at or below t_commit."""
+    checks = {"C": _POSITIVE, "gap": (lambda q: q >= 0, ">= 0"),
+              "t_commit": (lambda q: Fraction(1, MAX_STEPS) <= q < 1, f"in [1/{MAX_STEPS}, 1)")}
+    p = _params(claim, params, {"C": Fraction(1), "gap": Fraction(2), "t_commit": Fraction(1, 4)}, checks)
+    return p, max(MIN_STEPS, math.ceil(1 / p["t_commit"]))
+
+
 @register_inequality("LLY26-T2")
 def lly26_t2(params: dict[str, Any]) -> Inequality:
     """Euler: the endpoint lies within C sqrt(h) R of the training set (no margin condition)."""
@@ -469,11 +478,7 @@ def lly26_t2(params: dict[str, Any]) -> Inequality:
 @register_inequality("LLY26-T2-margin")
 def lly26_t2_margin(params: dict[str, Any]) -> Inequality:
     """LLY26-T2 restricted to paths whose logit gap at the first grid time <= t_commit is >= gap."""
-    checks = {"C": _POSITIVE, "gap": (lambda q: q >= 0, ">= 0"),
-              "t_commit": (lambda q: Fraction(1, MAX_STEPS) <= q < 1, f"in [1/{MAX_STEPS}, 1)")}
-    p = _params("LLY26-T2-margin", params, {"C": Fraction(1), "gap": Fraction(2), "t_commit": Fraction(1, 4)},
-                checks)
-    min_steps = max(MIN_STEPS, math.ceil(1 / p["t_commit"]))
+    p, min_steps = _margin_params("LLY26-T2-margin", params)
     return Inequality(
         "LLY26-T2 Euler with a commit margin: min_i |Z0 - X_i| <= C sqrt(h) R", "LLY26-T2-margin",
         examples("euler", min_steps=min_steps),
@@ -513,11 +518,7 @@ def lly25_c1(params: dict[str, Any]) -> Inequality:
 @register_inequality("LLY25-C1-margin")
 def lly25_c1_margin(params: dict[str, Any]) -> Inequality:
     """LLY25-C1 restricted to paths whose logit gap at the first grid time <= t_commit is >= gap."""
-    checks = {"C": _POSITIVE, "gap": (lambda q: q >= 0, ">= 0"),
-              "t_commit": (lambda q: Fraction(1, MAX_STEPS) <= q < 1, f"in [1/{MAX_STEPS}, 1)")}
-    p = _params("LLY25-C1-margin", params, {"C": Fraction(1), "gap": Fraction(2), "t_commit": Fraction(1, 4)},
-                checks)
-    min_steps = max(MIN_STEPS, math.ceil(1 / p["t_commit"]))
+    p, min_steps = _margin_params("LLY25-C1-margin", params)
     return Inequality(
         "LLY25-C1 Euler with bounded error and a commit margin: min_i |Z0 - X_i| <= C sqrt(h) R + "
         "sup|e| B_h", "LLY25-C1-margin",
