@@ -166,3 +166,21 @@ def test_two_atoms_at_any_scale_and_offset_follow_the_sign_rule(scale, offset, a
         assert r.status == "tie" and r.exact_endpoint == [(p + q) / 2 for p, q in zip(xa, xb, strict=True)]
     else:
         assert r.status == "training-sample" and r.index == want, (r.status, r.outcome, r.detail)
+
+
+def test_a_taylor_step_matches_the_stated_flow():
+    """Every Taylor coefficient counts: one order-20 step from l = 0 against RK4 of the stated flow
+    (asymmetric data, so no coefficient vanishes by symmetry)."""
+    from flint import arb
+
+    from verify.checks.flow_reference import reference_state
+    from verify.engine.taylor import FlowData, taylor_step
+
+    data = [[F(2), F(1, 2)], [F(-1), F(1)], [F(1, 4), F(-3, 2)]]
+    z = [F(1, 3), F(-1, 5)]
+    flow = FlowData.from_rationals(data)
+    step = taylor_step(flow, [arb(v.numerator) / v.denominator for v in z], arb(0), 20, [0, 1, 2])
+    for h in (F(1, 4), F(1, 2)):
+        got = [float(v.mid()) for v in step.evaluate(arb(h.numerator) / h.denominator)]
+        (want,) = reference_state(data, z, [float(h)], h=1 / 512)
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-10, (h, got, want)
