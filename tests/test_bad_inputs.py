@@ -32,6 +32,7 @@ ROWS: list[tuple[list[str], str]] = [
     (["run", "--plugin", "os;rm -rf x"], "neither a .py file nor a dotted module name"),
     (["run", "--plugin", "no_such_module_xyz"], "module not found"),
     (["claims", "--plugin", ""], "empty value"),
+    (["claims", "--plugin", "{in}/json.py"], "already the name of a module"),
     (["run", "--claims", "X" * 200], "longer than 100 characters"),
     (["run", "--out", ""], "empty directory name"),
     (["run", "--out", "{in}/afile"], "is not a directory"),
@@ -180,6 +181,7 @@ def inputs(tmp_path_factory) -> Path:
     """The prepared input files, made once (the rows only read them)."""
     d = tmp_path_factory.mktemp("in")
     (d / "afile").write_text("keep me\n")
+    (d / "json.py").write_text("x = 1\n")
     (d / "list.json").write_text("[1, 2]\n")
     (d / "shape.json").write_text('{"claims": [{"id": 1}]}\n')
     (d / "bad.json").write_text("{not json")

@@ -40,6 +40,10 @@ def load_plugin(spec: str) -> ModuleType:
             name = path.stem
             if not name.isidentifier():
                 raise PluginError(f"--plugin {text}: the file name must be a Python identifier")
+            found = importlib.util.find_spec(name) if name not in sys.modules else None
+            if name in sys.modules or (found is not None and found.origin != str(path.resolve())):
+                raise PluginError(f"--plugin {text}: '{name}' is already the name of a module; "
+                                  "rename the file")
             module_spec = importlib.util.spec_from_file_location(name, path.resolve())
             if module_spec is None or module_spec.loader is None:
                 raise PluginError(f"--plugin {text}: not importable")

@@ -247,7 +247,9 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
                      order: int | None = None, max_steps: int = 20000,
                      max_snr: Fraction = Fraction(10**6), recheck: bool = True,
                      record_path: bool = False) -> EndpointResult:
-    """Decide where the oracle flow from ``Z_1 = start`` ends (see the module docstring)."""
+    """Decide where the oracle flow from ``Z_1 = start`` ends (see the module docstring).
+
+    ``max_snr`` caps the SNR of the data rescaled to unit spread (a bound on work, not on units)."""
     begin = time.perf_counter()
     data = [[_exact(v, f"data[{i}][{j}]") for j, v in enumerate(row)] for i, row in enumerate(data)]
     start = [_exact(v, f"start[{j}]") for j, v in enumerate(start)]
@@ -262,7 +264,6 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
     original = data
     shift, scale = _frame(data)
     data = [[(v - c) / scale for v, c in zip(row, shift, strict=True)] for row in data]
-    snr_cap = max_snr  # applies to the rescaled problem (unit spread): a bound on work, not on units
     perms = symmetry_permutations(data, start)
     path: list | None = [] if record_path else None
     run = _run(data, start, digits, order, max_steps, max_snr, perms, path)
@@ -281,7 +282,7 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
             if check["kind"] != "certified" and check.get("outcome") in ("budget", "snr-cap"):
                 detail = (f"certified to {run['group']} at {digits} digits, but the re-check at "
                           f"{digits + 20} digits ran out of "
-                          + ("steps" if check["outcome"] == "budget" else f"SNR (cap {snr_cap})")
+                          + ("steps" if check["outcome"] == "budget" else f"SNR (cap {max_snr})")
                           + " before it committed")
             run = {"kind": "unresolved", "group": sorted({*run["group"], *check.get("group", [])}),
                    "ell": run["ell"], "steps": run["steps"] + check["steps"],
@@ -321,7 +322,7 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
         "precision": f"precision exhausted at {digits} digits before the leaders separated: the start "
                      "is within the working precision of a tie set (raise --digits)",
         "budget": f"the step budget ({max_steps} steps) ran out before a commit (raise --max-steps)",
-        "snr-cap": f"no commit below SNR {snr_cap} (of the data rescaled to unit spread)",
+        "snr-cap": f"no commit below SNR {max_snr} (of the data rescaled to unit spread)",
         "disagreement": "the runs at two precisions committed differently",
     }[outcome]
     if outcome in ("budget", "snr-cap"):
