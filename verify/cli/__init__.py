@@ -21,7 +21,20 @@ import sys
 import threading
 import warnings
 
-from . import claims, derive, docs, endpoint, falsify, gmm, latex, run, sample, selftest, separation
+from . import (
+    certificate,
+    claims,
+    derive,
+    docs,
+    endpoint,
+    falsify,
+    gmm,
+    latex,
+    run,
+    sample,
+    selftest,
+    separation,
+)
 from .arguments import (
     DIGITS_RANGE,
     EXIT_CHECKER_FAILED,
@@ -37,7 +50,8 @@ __all__ = ["main", "build_parser", "UsageError", "DIGITS_RANGE", "EXIT_OK", "EXI
            "EXIT_NO_ENGINE", "EXIT_CHECKER_FAILED"]
 
 #: The subcommands, in the order of ``memverify --help``.
-SUBCOMMANDS = (run, claims, derive, latex, endpoint, sample, docs, falsify, gmm, separation, selftest)
+SUBCOMMANDS = (run, claims, derive, latex, endpoint, certificate, sample, docs, falsify, gmm, separation,
+               selftest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "in t (or 'alpha=...; sigma=...')."),
         epilog="Exit codes: 0 completed, 1 internal error, 2 bad input, 3 no LaTeX engine for --pdf, "
                "4 a claim's checker failed (report written, that claim inconclusive), "
-               "5 selftest: a mutant survived.")
+               "5 selftest: a mutant survived, 6 certificate check: the certificate was rejected.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     sub.required = True
     for module in SUBCOMMANDS:

@@ -24,6 +24,8 @@ __all__ = ["EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_NO_ENGINE", "EXIT_CHE
            "output_file"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_CHECKER_FAILED = 0, 1, 2, 3, 4
+#: ``memverify certificate check``: the file does not prove its statement
+EXIT_REJECTED = 6
 DIGITS_RANGE = (20, 2000)
 DEFAULT_OUT = "memverify-report"
 #: Default upper limit of a count option (steps, draws, samples, sizes) unless the option names its own.

@@ -7,7 +7,7 @@ import json
 from fractions import Fraction
 from typing import Any
 
-from .arguments import DIGITS_RANGE, EXIT_OK, UsageError, concrete_schedule, digits, positive_int
+from .arguments import DIGITS_RANGE, EXIT_OK, UsageError, concrete_schedule, digits, output_file, positive_int
 
 __all__ = ["add_parser", "command", "START_MAGNITUDE"]
 
@@ -43,6 +43,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=positive_int("--max-steps", maximum=MAX_STEPS_LIMIT), default=20000,
                    metavar="N", help=f"Taylor steps per pass before the run is reported undecided "
                                      f"(1..{MAX_STEPS_LIMIT}, default: 20000)")
+    p.add_argument("--certificate", metavar="FILE", type=lambda t: output_file(t, "--certificate"),
+                   help="write the proof (every validated step, exactly) to FILE when the endpoint is "
+                        "certified; re-check it with 'memverify certificate check FILE'")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=command)
     return p
@@ -67,9 +70,18 @@ def command(args: argparse.Namespace) -> int:
     schedule = concrete_schedule(args.schedule)
     from ..engine.endpoint import certify_endpoint
 
-    result = certify_endpoint(data, start, digits=args.digits, schedule=schedule, max_steps=args.max_steps)
+    result = certify_endpoint(data, start, digits=args.digits, schedule=schedule, max_steps=args.max_steps,
+                              certificate=args.certificate is not None)
+    written = None
+    if args.certificate is not None and result.proof is not None:
+        from ..engine.certfile import write_certificate
+
+        written = write_certificate(result, args.certificate)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        out = result.to_json()
+        if args.certificate is not None:
+            out["certificate"] = str(written) if written else None
+        print(json.dumps(out, indent=2))
         return EXIT_OK
     if result.status == "training-sample":
         print(f"training sample: row {result.index} = ({', '.join(result.endpoint)})")
@@ -87,4 +99,8 @@ def command(args: argparse.Namespace) -> int:
         print(f"  {result.detail}")
     print(f"  {result.digits} digits, {result.steps} steps, {result.evaluations} evaluations, "
           f"{result.seconds:.2f} s")
+    if written is not None:
+        print(f"  certificate: {written} (re-check: memverify certificate check {written})")
+    elif args.certificate is not None:
+        print("  no certificate written: only a certified endpoint has a proof")
     return EXIT_OK

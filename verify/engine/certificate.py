@@ -38,6 +38,18 @@ drift sizes :math:`D_i=\lVert X_i-c\rVert`: if :math:`f_i'(\ell_0)>0` and
 :math:`\rho+\sum_i D_ie^{-f_i(\ell_0)}/f_i'(\ell_0)<R` then :math:`Z_0=c` exactly. A single
 atom is the case :math:`T=\{k\}`: :math:`a_i=\Delta_i^2/2`, :math:`\lambda_i=D_i=\Delta_i`.
 
+**Centred form.** The ball need not be centred at :math:`\ell c`: if
+:math:`\lVert r(\ell_0)-r_0\rVert\le\rho_0` and, with
+:math:`b_i=\min_{j\in T}\langle r_0,X_j-X_i\rangle` and
+:math:`f_i(\ell)=\ell^2a_i+\ell(b_i-\varepsilon\lambda_i)`, every :math:`f_i'(\ell_0)>0` and
+:math:`\rho_0+\sum_iD_ie^{-f_i(\ell_0)}/f_i'(\ell_0)<\varepsilon`, then
+:math:`\lVert r(\ell)-r_0\rVert<\varepsilon` for every :math:`\ell\ge\ell_0` and again
+:math:`Z_0=c`. (While :math:`\lVert r-r_0\rVert\le\varepsilon`,
+:math:`\langle r,X_j-X_i\rangle\ge b_i-\varepsilon\lambda_i`; the rest of the proof is the
+same.) With :math:`r_0=0` it is the lemma above; a far start, whose :math:`r` stays near
+:math:`Z_1`, commits as soon as its own offsets :math:`b_i` favour the group
+(:func:`centred_tail_certificate`).
+
 **Symmetries.** An affine reflection in the hyperplane through :math:`(X_a+X_b)/2` with normal
 :math:`u=X_a-X_b` that permutes the training set (multiplicities included), with
 :math:`\langle Z_1,u\rangle=0`, commutes with the flow after the translation
@@ -54,7 +66,8 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["tail_certificate", "symmetry_permutations", "orbit", "group_terms"]
+__all__ = ["tail_certificate", "centred_tail_certificate", "symmetry_permutations", "orbit",
+           "group_terms", "reflection_pairs"]
 
 Vector = Sequence[Fraction]
 
@@ -90,6 +103,38 @@ def tail_certificate(rho: Any, ell0: Any, terms: Sequence[tuple[Any, Any, Any]],
     return None
 
 
+def centred_tail_certificate(rho0: Any, ell0: Any, terms: Sequence[tuple[Any, Any, Any]],
+                             offsets: Sequence[Any], exp: Callable[[Any], Any],
+                             radii: Sequence[Any] | None = None) -> tuple[Any, Any] | None:
+    r"""The smallest tried :math:`\varepsilon` meeting the centred lemma, with its slack.
+
+    ``terms`` holds :math:`(a_i,\lambda_i,D_i)` and ``offsets`` the matching :math:`b_i`. The
+    radii tried are ``radii`` or :math:`\rho_0(1+2^{-j})`, :math:`2^j\rho_0` (and, for
+    :math:`\rho_0=0`, powers of two from :math:`2^{-200}`)."""
+    if not terms:
+        return (rho0 + rho0 + 1, rho0 + 1) if rho0 == 0 else (2 * rho0, rho0)
+    if radii is None:
+        if rho0 > 0:
+            radii = [rho0 + rho0 / (1 << j) for j in range(8, 0, -1)]
+            radii += [rho0 * (1 << j) for j in range(1, 40)]
+        else:
+            radii = [ell0 * 0 + 2 ** -j for j in range(200, -40, -8)]
+    for eps in radii:
+        if not eps > rho0:
+            continue
+        total = 0
+        for (a, lam, D), b in zip(terms, offsets, strict=True):
+            slope = 2 * ell0 * a + b - eps * lam
+            if not slope > 0:
+                break
+            total = total + D * exp(-(ell0 * ell0 * a + ell0 * (b - eps * lam))) / slope
+        else:
+            slack = eps - rho0 - total
+            if slack > 0:
+                return (eps, slack)
+    return None
+
+
 def _reflect(v: Vector, u: Vector, uu: Fraction, m: Vector) -> tuple[Fraction, ...]:
     """``v`` reflected in the hyperplane through ``m`` with normal ``u`` (``uu`` = |u|^2)."""
     c = 2 * sum((vj - mj) * uj for vj, mj, uj in zip(v, m, u, strict=True)) / uu
@@ -107,17 +152,19 @@ def symmetry_permutations(data: Sequence[Vector], start: Vector) -> list[tuple[i
     (two atoms: :math:`\langle Z_1,X_a-X_b\rangle=0` is an exact tie for any norms)."""
     rows = [tuple(Fraction(v) for v in row) for row in data]
     z = tuple(Fraction(v) for v in start)
+    # The reflection swapping X_a and X_b has normal u = X_a - X_b and passes through their
+    # midpoint; it fixes the start's direction only if <Z_1, X_a> = <Z_1, X_b>: only atoms sharing
+    # that value are candidate pairs (O(N d) integer work over common denominators).
+    classes: dict[int, list[int]] = {}
+    for i, dot in enumerate(_scaled_dots(rows, z)):
+        classes.setdefault(dot, []).append(i)
+    candidates = [(a, b) for members in classes.values() if len(members) > 1
+                  for ia, a in enumerate(members) for b in members[ia + 1:]]
+    if not candidates:
+        return []
     where: dict[tuple, list[int]] = {}
     for i, row in enumerate(rows):
         where.setdefault(row, []).append(i)
-    # The reflection swapping X_a and X_b has normal u = X_a - X_b and passes through their
-    # midpoint; it fixes the start's direction only if <Z_1, X_a> = <Z_1, X_b>: only atoms sharing
-    # that value are candidate pairs (O(N d) to sort).
-    classes: dict[Fraction, list[int]] = {}
-    for i, row in enumerate(rows):
-        classes.setdefault(sum(v * w for v, w in zip(row, z, strict=True)), []).append(i)
-    candidates = [(a, b) for members in classes.values() if len(members) > 1
-                  for ia, a in enumerate(members) for b in members[ia + 1:]]
     perms: list[tuple[int, ...]] = []
     seen: set[tuple] = set()
     for a, b in candidates:
@@ -141,6 +188,52 @@ def symmetry_permutations(data: Sequence[Vector], start: Vector) -> list[tuple[i
             if sorted(len(where[rows[p]]) for p in perm) == sorted(len(where[r]) for r in rows):
                 perms.append(tuple(perm))
     return perms
+
+
+def _scaled_dots(rows: Sequence[tuple[Fraction, ...]], z: tuple[Fraction, ...]) -> list:
+    r""":math:`\langle X_i,Z_1\rangle` times one common positive integer :math:`T`, exactly (equal
+    values stay equal): column :math:`j` is put over the lcm :math:`D_j` of its denominators, so
+    :math:`X_{ij}z_j=(X_{ij}D_j)\,\mathrm{num}(z_j)\,(T/(D_jq_j))/T` with integers only."""
+    from math import lcm
+
+    cols = [j for j in range(len(z)) if z[j] != 0]
+    dens = {j: lcm(*(row[j].denominator for row in rows)) for j in cols}
+    T = lcm(*(dens[j] * z[j].denominator for j in cols)) if cols else 1
+    out = [0] * len(rows)
+    for j in cols:
+        D = dens[j]
+        mult = z[j].numerator * (T // (D * z[j].denominator))
+        for i, row in enumerate(rows):
+            v = row[j]
+            out[i] += v.numerator * (D // v.denominator) * mult
+    return out
+
+
+def reflection_pairs(data: Sequence[Vector], start: Vector, group: Sequence[int]) -> list[tuple[int, int]]:
+    """Pairs ``(a, b)`` of the group whose affine reflection (normal :math:`X_a-X_b` orthogonal to
+    the start, through their midpoint) permutes the data: they connect the group's distinct
+    locations (what a certificate of an exact tie lists)."""
+    rows = [tuple(Fraction(v) for v in row) for row in data]
+    z = tuple(Fraction(v) for v in start)
+    counts: dict[tuple, int] = {}
+    for row in rows:
+        counts[row] = counts.get(row, 0) + 1
+    reps = sorted({rows[i]: i for i in group}.values())
+    pairs = []
+    for ia, a in enumerate(reps):
+        for b in reps[ia + 1:]:
+            u = tuple(x - y for x, y in zip(rows[a], rows[b], strict=True))
+            if sum(c * w for c, w in zip(u, z, strict=True)) != 0:
+                continue
+            uu = sum(c * c for c in u)
+            m = tuple((x + y) / 2 for x, y in zip(rows[a], rows[b], strict=True))
+            images: dict[tuple, int] = {}
+            for row in rows:
+                img = _reflect(row, u, uu, m)
+                images[img] = images.get(img, 0) + 1
+            if images == counts:
+                pairs.append((a, b))
+    return pairs
 
 
 def orbit(k: int, perms: Sequence[tuple[int, ...]], data: Sequence[Vector]) -> tuple[int, ...]:

@@ -1,24 +1,25 @@
 r"""Certified endpoints of deterministic oracle generation (LLY25-T1, LLY26-T1, LLY-TIES).
 
 :func:`certify_endpoint` integrates :math:`dy/d\ell=m(y,\ell)` from :math:`\ell=0`,
-:math:`y=Z_1` (every schedule has :math:`\sigma(1)=1`, :math:`\ell(1)=0`) with Taylor steps in
-ball arithmetic (:mod:`.taylor`), and after every step tries the tail lemma of
-:mod:`.certificate` for the leading atom's symmetry orbit :math:`T`:
+:math:`y=Z_1` (every schedule has :math:`\sigma(1)=1`, :math:`\ell(1)=0`) with validated steps
+(:mod:`.integrator`: a predictor polynomial and a rigorous enclosure of every solution around it,
+:mod:`.enclosure`), and after every step tries the tail lemma of :mod:`.certificate` for the
+leading atom's symmetry orbit :math:`T`:
 
 * :math:`|T|=1` and the lemma holds: the endpoint is the training sample :math:`X_k`, exactly;
 * :math:`|T|>1` (an exact tie, proved by reflections in exact rationals) and the lemma holds:
   the endpoint is the centre of :math:`T`, not a training sample;
-* the balls can no longer separate the leaders (the start is within the working precision of a
-  tie set): status ``tie``, kind ``unresolved``.
+* the enclosure grows beyond what the precision can separate (the start is within the working
+  precision of a tie set): status ``tie``, kind ``unresolved``; or the step budget or the SNR
+  cap runs out: status ``undecided``.
 
-A certified commit is re-checked at ``digits + 20``; a different verdict makes the result an
-unresolved tie at the requested precision.
-
-What is rigorous and what is estimated: the tail lemma, the symmetry certificates and the
-exact-rational bookkeeping are proofs; the distance from the computed to the exact trajectory
-at the commit (``eps``: Taylor truncation ×10, rounding at the working precision, propagated
-with a Gronwall factor) is an estimate, so a certificate is as good as that estimate. The
-re-check at ``digits + 20`` guards it.
+Every certified answer is a theorem about the exact flow of the exact data: each step encloses
+the solution rigorously (Cauchy bounds, a logarithmic-norm Gronwall bound, pruned atoms bounded),
+the tail lemma and the symmetries are proved, and rational bookkeeping is exact. The optional
+re-run at ``digits + 20`` (``recheck``) is no longer needed for soundness. What is proven is
+stated in ``docs/engine.md``; ``certificate=True`` keeps the steps so that
+:func:`verify.engine.write_certificate` can save a proof anyone can re-check
+(``memverify certificate check``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ from fractions import Fraction
 from numbers import Rational, Real
 from typing import Any
 
-from flint import arb, ctx
+from flint import arb
 
-from .certificate import group_terms, orbit, symmetry_permutations, tail_certificate
-from .taylor import FlowData, logits, taylor_step
+from .certificate import symmetry_permutations
+from .integrator import run_levels
 
 __all__ = ["EndpointResult", "certify_endpoint", "EngineError"]
 
@@ -68,11 +69,14 @@ class EndpointResult:
     #: certified, precision (too close to a tie for this precision), budget (steps ran out),
     #: snr-cap (no commit below the SNR cap), disagreement (two precisions committed differently)
     outcome: str = "certified"
+    #: the proof (every validated step, the frame and the tail lemma's inputs) when requested
+    proof: dict[str, Any] | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("exact_endpoint")
         out.pop("path")
+        out.pop("proof")
         return out
 
 
@@ -115,141 +119,27 @@ def _ell_of_commit(schedule, ell: arb, digits: int) -> str | None:
         return mpmath.nstr(t, 12)
 
 
-def _run(data: list[list[Fraction]], start: list[Fraction], digits: int, order: int,
-         max_steps: int, max_snr: Fraction, perms, path: list | None = None) -> dict[str, Any]:
-    """Integrate at ``digits``: first with a loose truncation tolerance (16 digits, fewer and
-    longer steps), then, if that cannot certify, with the full tolerance. The propagated error
-    estimate enters the certificate, so a loose run only certifies when its error is small."""
-    old = ctx.dps
-    ctx.dps = digits
-    try:
-        work = {"steps": 0, "evaluations": 0}
-        levels = (16, digits) if digits > 24 else (digits,)
-        for tol_digits in levels:
-            if path is not None:
-                path.clear()
-            loose_order = order if tol_digits == digits else max(12, (3 * tol_digits) // 5 + 6)
-            run = _integrate(data, start, digits, loose_order, max_steps, max_snr, perms, path,
-                             tol_digits=tol_digits)
-            work["steps"] += run["steps"]
-            work["evaluations"] += run["evaluations"]
-            if run["kind"] == "certified":
-                break
-        return run | work
-    finally:
-        ctx.dps = old
-
-
-def _integrate(data, start, digits, order, max_steps, max_snr, perms, path=None, *,
-               tol_digits: int | None = None) -> dict[str, Any]:
-    """Midpoint Taylor integration with a propagated error estimate ``eps``.
-
-    ``eps`` bounds (as an estimate) the distance from the computed to the exact trajectory:
-    per step ``eps <- eps * exp(L h) + truncation + rounding`` with ``L = ell trace Cov_w(X)``
-    (the Jacobian of the flow is ``ell Cov_w(X)``; its trace bounds its norm). Near a tie ``L``
-    grows like the true instability, so precision runs out exactly when it should.
-    """
-    from derivations.exact import to_arb
-
-    flow = FlowData.from_rationals(data)
-    n = len(data)
-    y = [to_arb(v).mid() for v in start]
-    eps = arb(10) ** (-digits) * (1 + _norm_upper(y))
-    ell = arb(0)
-    steps = evaluations = 0
-    tol = arb(10) ** (-((tol_digits or digits) + 2))
-    cutoff = arb(digits + 12) * arb(10).log() * 2
-    ln_precision = float(digits) * 2.302585
-    group: tuple[int, ...] = ()
-    groups: dict[int, tuple] = {}  # leader -> (group, centre, exact terms, ball terms)
-    while steps < max_steps:
-        if path is not None:
-            path.append((float(ell.mid()), [float(v.mid()) for v in y]))
-        g = logits(flow, y, ell)
-        k = max(range(n), key=lambda i: g[i].mid())
-        if k not in groups:
-            grp = orbit(k, perms, data)
-            centre, exact_terms, _others = group_terms(data, grp)
-            groups[k] = (grp, centre, [to_arb(c) for c in centre],
-                         all(a > 0 for a, _, _ in exact_terms),
-                         [(to_arb(a), to_arb(lam2).sqrt(), to_arb(dist2).sqrt())
-                          for a, lam2, dist2 in exact_terms])
-        group, centre, centre_ball, winnable, terms = groups[k]
-        if ell > 0:
-            if winnable:
-                r = [yj - ell * cj for yj, cj in zip(y, centre_ball, strict=True)]
-                rho = (_norm_upper(r) + eps).upper()
-                cert = tail_certificate(rho, ell, terms, lambda v: v.exp())
-                if cert is not None:
-                    return {"kind": "certified", "group": group, "centre": centre, "ell": ell,
-                            "R": cert[0], "steps": steps, "evaluations": evaluations,
-                            "eps": eps}
-        scale = max(1.0, float(_norm_upper(y)))
-        if float(eps) > 1e-6 * scale:
-            return {"kind": "unresolved", "group": _leaders(g, k, group, eps, ell, flow),
-                    "ell": ell, "steps": steps, "evaluations": evaluations, "outcome": "precision"}
-        if ell > to_arb(max_snr):
-            return {"kind": "unresolved", "group": _leaders(g, k, group, eps, ell, flow),
-                    "ell": ell, "steps": steps, "evaluations": evaluations, "outcome": "snr-cap"}
-        top = g[k]
-        active = [i for i in range(n) if (top - g[i]).lower() < cutoff]
-        step = taylor_step(flow, y, ell, order, active)
-        evaluations += step.evaluations
-        steps += 1
-        tol_f = float(tol) * scale
-        h_f = min((tol_f / max(step.norm(p), 1e-300)) ** (1.0 / p) for p in (order - 1, order))
-        h_f = min(h_f, 4.0 * (1.0 + float(ell.mid())))
-        h = to_arb(Fraction(h_f))  # a step size is a choice: any exact dyadic is fine
-        y_new = step.evaluate(h)
-        trunc = sum(step.norm(p) * h_f**p for p in (order - 1, order)) * 10
-        if len(active) < n:
-            g_new = logits(flow, y_new, ell + h)
-            top_new = max(g_new, key=lambda v: v.mid())
-            worst = max(float((g_new[i] - top_new).mid()) for i in range(n) if i not in active)
-            if worst > -float(cutoff) / 2:  # a pruned atom came close: redo with all atoms
-                step = taylor_step(flow, y, ell, order, list(range(n)))
-                evaluations += step.evaluations
-                y_new = step.evaluate(h)
-            elif worst > -ln_precision * 3:
-                trunc += (n - len(active)) * math.exp(worst) * h_f * 10 * scale
-        lipschitz = float((ell + h).mid()) * _weighted_spread(g, flow, active, k)
-        growth = math.exp(min(lipschitz * h_f, 700.0))
-        eps = (eps * growth + trunc + arb(10) ** (-digits) * scale).upper()
-        y = [v.mid() for v in y_new]
-        ell = ell + h
-    return {"kind": "unresolved", "group": list(group), "ell": ell, "steps": steps,
-            "evaluations": evaluations, "outcome": "budget"}
-
-
-def _weighted_spread(g: list[arb], flow: FlowData, active: list[int], k: int) -> float:
-    r""":math:`\operatorname{tr}\operatorname{Cov}_w(X)` at the step start (a float estimate)."""
-    top = float(g[k].mid())
-    w = {i: math.exp(max(float(g[i].mid()) - top, -700.0)) for i in active}
-    total = sum(w.values())
-    d = len(flow.rows[0])
-    mean = [sum(w[i] * float(flow.rows[i][j].mid()) for i in active) / total for j in range(d)]
-    return sum(w[i] * sum((float(flow.rows[i][j].mid()) - mean[j]) ** 2 for j in range(d))
-               for i in active) / total
-
-
-def _leaders(g, k, group, eps, ell, flow) -> list[int]:
-    """The atoms whose logits are within the error estimate of the leader's."""
-    spread = float(eps) * float(ell.mid() + 1) * 2 * max(
-        float(sum((abs(v) for v in row), arb(0)).mid()) for row in flow.rows) + 1e-300
-    lead = float(g[k].mid())
-    tied = {*group, *[i for i in range(len(g)) if lead - float(g[i].mid()) <= spread]}
-    if len(tied) < 2 and len(g) > 1:  # the rival the leader could not be certified against
-        tied.add(max((i for i in range(len(g)) if i not in tied), key=lambda i: g[i].mid()))
-    return sorted(tied)
+def _run(data, start, digits: int, order: int, max_steps: int, max_snr: Fraction, perms,
+         path: list | None = None, record: bool = False) -> dict[str, Any]:
+    """The validated passes of :mod:`.integrator` at ``digits``, as a plain dict."""
+    run, work = run_levels(data, start, digits, order, max_steps, max_snr, perms, path, record)
+    out = {"kind": run.kind, "group": run.group, "ell": _ball(run.ell), "steps": work["steps"],
+           "evaluations": work["evaluations"], "outcome": run.outcome, "detail": run.detail,
+           "records": run.records, "radius": run.radius}
+    if run.kind == "certified":
+        out |= {"centre": run.centre, "R": run.R, "rho": run.rho}
+    return out
 
 
 def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50, schedule=None,
                      order: int | None = None, max_steps: int = 20000,
-                     max_snr: Fraction = Fraction(10**6), recheck: bool = True,
-                     record_path: bool = False) -> EndpointResult:
+                     max_snr: Fraction = Fraction(10**6), recheck: bool = False,
+                     record_path: bool = False, certificate: bool = False) -> EndpointResult:
     """Decide where the oracle flow from ``Z_1 = start`` ends (see the module docstring).
 
-    ``max_snr`` caps the SNR of the data rescaled to unit spread (a bound on work, not on units)."""
+    ``max_snr`` caps the SNR of the data rescaled to unit spread (a bound on work, not on units);
+    ``recheck`` repeats a certified run at ``digits + 20`` (optional: every step is a proof);
+    ``certificate`` keeps every step so that :func:`write_certificate` can save the proof."""
     begin = time.perf_counter()
     data = [[_exact(v, f"data[{i}][{j}]") for j, v in enumerate(row)] for i, row in enumerate(data)]
     start = [_exact(v, f"start[{j}]") for j, v in enumerate(start)]
@@ -263,10 +153,10 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
     order = order or max(12, min(80, (3 * digits) // 5 + 6))
     original = data
     shift, scale = _frame(data)
-    data = [[(v - c) / scale for v, c in zip(row, shift, strict=True)] for row in data]
+    data = _transform(data, shift, scale)
     perms = symmetry_permutations(data, start)
     path: list | None = [] if record_path else None
-    run = _run(data, start, digits, order, max_steps, max_snr, perms, path)
+    run = _run(data, start, digits, order, max_steps, max_snr, perms, path, record=certificate)
     if path is not None:  # back to the caller's frame: l = l~/s, y = y~ + l c
         s_f, c_f = float(scale), [float(c) for c in shift]
         path[:] = [(e / s_f, [v + e / s_f * c for v, c in zip(y, c_f, strict=True)]) for e, y in path]
@@ -316,9 +206,13 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
                     ("duplicated atom: rows " + ", ".join(map(str, sorted(group))) if len(group) > 1
                      else "")),
             exact_endpoint=centre, path=path,
+            proof=_proof(original, start, shift, scale, digits, run) if certificate else None,
         )
     outcome = run.get("outcome", "precision")
-    why = detail or {
+    why = detail or (run.get("detail") and outcome == "precision" and
+                     f"precision exhausted at {digits} digits before the leaders separated "
+                     f"({run['detail']}): the start is within the working precision of a tie set "
+                     "(raise --digits)") or {
         "precision": f"precision exhausted at {digits} digits before the leaders separated: the start "
                      "is within the working precision of a tie set (raise --digits)",
         "budget": f"the step budget ({max_steps} steps) ran out before a commit (raise --max-steps)",
@@ -335,6 +229,19 @@ def certify_endpoint(data: Sequence[Vector], start: Vector, *, digits: int = 50,
         radius=None, tail_radius=None, commit_snr=None, commit_t=None, digits=digits,
         steps=run["steps"], evaluations=run["evaluations"], seconds=seconds, detail=why, path=path,
         outcome=outcome)
+
+
+def _proof(data, start, shift, scale, digits: int, run: dict[str, Any]) -> dict[str, Any]:
+    """The certificate's content (exact rationals; see :mod:`.certfile`)."""
+    from .certificate import reflection_pairs
+    from .geometry import upper_fraction
+
+    framed = _transform(data, shift, scale)
+    group = sorted(run["group"])
+    return {"data": data, "start": start, "shift": shift, "scale": scale, "digits": digits,
+            "group": group, "centre": list(run["centre"]), "records": run["records"],
+            "epsilon": upper_fraction(run["rho"]),
+            "reflections": reflection_pairs(framed, start, group)}
 
 
 def _exact(value: Any, where: str) -> Fraction:
@@ -360,20 +267,44 @@ def _ball(q: Fraction) -> arb:
 
 
 def _frame(data: Sequence[Sequence[Fraction]]) -> tuple[list[Fraction], Fraction]:
-    r"""An exact centre :math:`c` (the centroid) and a power-of-two scale :math:`s` near the spread.
+    r"""An exact centre :math:`c` (a dyadic point near the centroid) and a power-of-two scale
+    :math:`s` near the spread.
 
     The flow of :math:`\tilde X=(X-c)/s` from the same :math:`Z_1` is the flow of :math:`X` with
     :math:`\tilde\ell=s\ell`, :math:`\tilde y=y-\ell c` (translation and scale equivariance of
     :math:`dy/d\ell=\sum_i\operatorname{softmax}_i(\ell\langle y,X_i\rangle-\ell^2\lVert X_i\rVert^2/2)X_i`),
     so :math:`Z_0=s\tilde Z_0+c`, the commit SNR is :math:`\tilde\ell/s` and the tail radius is the
-    same: step sizes depend on the geometry of the data, not on where it sits or its units."""
-    n, d = len(data), len(data[0])
-    centre = [sum(row[j] for row in data) / n for j in range(d)]
-    spread = max(abs(v - c) for row in data for v, c in zip(row, centre, strict=True))
+    same: step sizes depend on the geometry of the data, not on where it sits or its units. Any
+    exact :math:`c` is valid; a short dyadic one keeps the rescaled data as simple as the input."""
+    d = len(data[0])
+    lo = [min(row[j] for row in data) for j in range(d)]
+    hi = [max(row[j] for row in data) for j in range(d)]
+    mids = [(a + b) / 2 for a, b in zip(lo, hi, strict=True)]
+    spread = max(max(b - a for a, b in zip(lo, hi, strict=True)) / 2, Fraction(0))
     if spread == 0:
-        return centre, Fraction(1)
+        return mids, Fraction(1)
     exponent = round(math.log2(spread.numerator) - math.log2(spread.denominator))
+    unit = Fraction(2) ** (exponent - 30)
+    centre = [Fraction(math.floor(m / unit)) * unit for m in mids]
     return centre, Fraction(2) ** exponent
+
+
+def _transform(data: Sequence[Sequence[Fraction]], shift: Sequence[Fraction],
+               scale: Fraction) -> list[list[Fraction]]:
+    """:math:`(X-c)/s` exactly, column by column over a common denominator (integer work)."""
+    from math import lcm
+
+    n, d = len(data), len(data[0])
+    out = [[Fraction(0)] * d for _ in range(n)]
+    for j in range(d):
+        c = shift[j]
+        D = lcm(c.denominator, *(row[j].denominator for row in data))
+        cn = c.numerator * (D // c.denominator)
+        num_s, den_s = scale.numerator, scale.denominator  # s = num_s / den_s
+        for i, row in enumerate(data):
+            v = row[j]
+            out[i][j] = Fraction((v.numerator * (D // v.denominator) - cn) * den_s, D * num_s)
+    return out
 
 
 def _isqrt_upper(q: Fraction) -> Fraction:
