@@ -42,30 +42,30 @@ def cases(digits: int, quick: bool = False, seed: int = 0):
     rng = random.Random(seed)
     out = []
     n_two = 8 if quick else 34
-    for t in range(n_two):
+    for _ in range(n_two):
         scale = F(10) ** rng.randint(-8, 8)
         offset = [_rand(rng, scale * 10**5) for _ in range(2)]
         a = [offset[0] + _rand(rng, scale), offset[1] + _rand(rng, scale)]
         b = [offset[0] + _rand(rng, scale * rng.randint(1, 9)), offset[1] + _rand(rng, scale)]
         far = F(10) ** rng.randint(0, 6)
         z = [_rand(rng, far), _rand(rng, far)]
-        u = [x - y for x, y in zip(a, b)]
-        s = sum(p * q for p, q in zip(z, u))
+        u = [x - y for x, y in zip(a, b, strict=True)]
+        s = sum(p * q for p, q in zip(z, u, strict=True))
         want = 0 if s > 0 else 1
         out.append(("two-atom", [a, b], z,
                     lambda r, want=want: "correct" if r.index == want else
                     ("honest" if r.outcome in ("budget", "precision", "snr-cap") else "wrong")))
-    for t in range(2 if quick else 8):
+    for _ in range(2 if quick else 8):
         scale = F(10) ** rng.randint(-6, 6)
         off = [_rand(rng, scale * 1000) for _ in range(2)]
         a = [off[0] + _rand(rng, scale), off[1] + _rand(rng, scale)]
         b = [off[0] + _rand(rng, scale * 3), off[1] + _rand(rng, scale * 3)]
-        u = [x - y for x, y in zip(a, b)]
+        u = [x - y for x, y in zip(a, b, strict=True)]
         m = rng.randint(1, 50)
         z = [-u[1] * m / scale, u[0] * m / scale]  # orthogonal to u
         out.append(("tie-off-origin", [a, b], z,
                     lambda r: "correct" if r.status == "tie" and r.tie_kind == "exact" else "wrong"))
-    for t in range(1 if quick else 4):
+    for _ in range(1 if quick else 4):
         off = [_rand(rng, F(100)) for _ in range(2)]
         sq = [[off[0] + i, off[1] + j] for i in (0, 1) for j in (0, 1)]
         z = [F(rng.randint(1, 9)), F(rng.randint(1, 9))]

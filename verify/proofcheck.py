@@ -116,8 +116,9 @@ class _Step:
             raise CertificateRejected(f"{where}.leader: not a row index")
         active = raw.get("active")
         self.active = list(range(n)) if active == "all" else active
-        if (not isinstance(self.active, list) or not all(isinstance(i, int) and 0 <= i < n for i in self.active)
-                or len(set(self.active)) != len(self.active) or not self.active):
+        if (not isinstance(self.active, list) or not self.active
+                or not all(isinstance(i, int) and 0 <= i < n for i in self.active)
+                or len(set(self.active)) != len(self.active)):
             raise CertificateRejected(f"{where}.active: not a set of row indices")
         coeffs = raw.get("coefficients")
         if not isinstance(coeffs, list) or len(coeffs) < 2:
@@ -155,7 +156,8 @@ class _Step:
             for v in row:
                 acc += v * v
             D2.append(acc)
-        Dn = [v.sqrt() if v > 0 else (arb(0).union(_hi(v).sqrt()) if _hi(v) > 0 else arb(0)) for v in D2]
+        Dn = [v.sqrt() if v > 0 else (arb(0).union(_hi(v).sqrt()) if _hi(v) > 0 else arb(0))
+              for v in D2]
         Dact = arb_mat([D[i] for i in act])
         Zcols = arb_mat([[Z[mm][j] for mm in range(p + 1)] for j in range(d)])
         inner = Dact * Zcols  # <Z_m, D_i>
@@ -213,7 +215,8 @@ class _Step:
             num += (G[a][0] + v).exp() * Dn[i]
             den += (G[a][0] - v).exp() * v.cos() if v < half_pi else -(G[a][0] + v).exp()
         if not den > 0:
-            raise CertificateRejected(f"{self.where}: the softmax denominator may vanish on the Cauchy disc")
+            raise CertificateRejected(f"{self.where}: the softmax denominator may vanish on the "
+                                      "Cauchy disc")
         ratio = u / tau
         tail = H * num / den * ratio ** self.L / (1 - ratio)
         # the tube: moving ball of radius m around the predictor (active), a fixed ball (pruned)
@@ -288,8 +291,9 @@ class _Step:
             end.append(acc + ell1 * X[k][j])
         gap = _norm([e - _ball(cj) for e, cj in zip(end, self.centre_out, strict=True)])
         if not err + gap <= _ball(self.radius_out):
-            raise CertificateRejected(f"{self.where}: the stated end ball (radius {float(self.radius_out):.3g}) "
-                                      f"does not contain the proven enclosure (radius {float(err + gap):.3g})")
+            raise CertificateRejected(f"{self.where}: the stated end ball (radius "
+                                      f"{float(self.radius_out):.3g}) does not contain the proven "
+                                      f"enclosure (radius {float(err + gap):.3g})")
 
 
 # ---------------------------------------------------------------- the certificate
@@ -320,13 +324,15 @@ def _group_ok(rows: list[tuple[Fraction, ...]], start: list[Fraction], group: li
     linked = {locations[0]}
     edges = []
     for pair in pairs:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(i, int) and 0 <= i < n for i in pair)):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(i, int) and 0 <= i < n for i in pair)):
             raise CertificateRejected("reflections: pairs of row indices")
         a, b = rows[pair[0]], rows[pair[1]]
         u = tuple(x - y for x, y in zip(a, b, strict=True))
         uu = sum(x * x for x in u)
         if uu == 0 or sum(x * z for x, z in zip(u, start, strict=True)) != 0:
-            raise CertificateRejected(f"reflections {pair}: the normal must be non-zero and orthogonal to the start")
+            raise CertificateRejected(f"reflections {pair}: the normal must be non-zero and "
+                                      "orthogonal to the start")
         mid = tuple((x + y) / 2 for x, y in zip(a, b, strict=True))
         images: dict = {}
         for r in rows:
@@ -395,7 +401,8 @@ def check_certificate(source: str | Path | dict[str, Any]) -> CheckResult:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise CertificateRejected(f"not a {FORMAT} document")
     body = {k: v for k, v in doc.items() if k != "sha256"}
-    if hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest() != doc.get("sha256"):
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    if hashlib.sha256(canonical).hexdigest() != doc.get("sha256"):
         raise CertificateRejected("the SHA-256 digest does not match: the file was altered")
     data = doc.get("data")
     if not isinstance(data, list) or not data:

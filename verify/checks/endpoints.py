@@ -249,7 +249,8 @@ def _enclosure_evidence(ctx: RunContext) -> Evidence:
                 y0 = [mpmath.mpf(q.numerator) / q.denominator for q in rec.centre_in]
                 l0 = mpmath.mpf(rec.ell.numerator) / rec.ell.denominator
                 l1 = l0 + mpmath.mpf((rec.H * rec.u).numerator) / (rec.H * rec.u).denominator
-                sol = mpmath.odefun(lambda ell, v, fn=fn, flat=flat: fn(ell, *v, *flat), l0, y0, tol=mpmath.mpf(10) ** -26)
+                sol = mpmath.odefun(lambda ell, v, fn=fn, flat=flat: fn(ell, *v, *flat), l0, y0,
+                                    tol=mpmath.mpf(10) ** -26)
                 y1 = sol(l1)
                 dist = mpmath.sqrt(sum((a - mpmath.mpf(q.numerator) / q.denominator) ** 2
                                        for a, q in zip(y1, rec.centre_out, strict=True)))

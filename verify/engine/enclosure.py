@@ -23,12 +23,13 @@ Every term is bounded rigorously:
   +(\ell_0H\tau+H^2\tau^2/2)\lVert D_i\rVert^2`, so
   :math:`|\sum_ie^{G_i}|\ge\sum_i e^{G^0_i-\delta_i}\cos\delta_i` (terms with
   :math:`\delta_i\ge\pi/2` counted as :math:`-e^{G^0_i+\delta_i}`) and
-  :math:`\lVert f\rVert\le M=H\sum_ie^{G^0_i+\delta_i}\lVert D_i\rVert/|\cdot|`; :math:`f\circ\tilde z`
+  :math:`\lVert f\rVert\le M=H\sum_ie^{G^0_i+\delta_i}\lVert D_i\rVert/|\cdot|`;
+  :math:`f\circ\tilde z`
   is holomorphic there and Cauchy's estimate gives
   :math:`\sum_{n\ge L}\lVert\delta_n\rVert u_1^n\le M(u_1/\tau)^L/(1-u_1/\tau)`;
 * **pruned atoms** — over the tube, :math:`G_i\le\bar G_i` (interval evaluation), and leaving
   them out changes :math:`f` by at most
-  :math:`H\big(\sum_{i\notin A}e^{\bar G_i}\lVert D_i\rVert+\sum_{i\notin A}e^{\bar G_i}\max_{A}\lVert D_j\rVert\big)`;
+  :math:`H\sum_{i\notin A}e^{\bar G_i}(\lVert D_i\rVert+\max_{j\in A}\lVert D_j\rVert)`;
 * **logarithmic norm** — :math:`\partial f/\partial z=H\ell\operatorname{Cov}_w(X)` is symmetric
   positive semi-definite, :math:`\operatorname{Cov}_w(X)\preceq\sum_iw_i(X_i-c)(X_i-c)^\top` for
   any :math:`c`, :math:`w_i\le\bar w_i=\min(1,e^{\bar G_i}/\sum_je^{\underline G_j})`; its largest

@@ -44,6 +44,10 @@ class Level:
     prec: int
 
 
+#: a step below this fraction of 1 + SNR, 50 times in a row, ends the pass (the defect does not
+#: shrink with the step: the predictor and the field disagree, or the precision is exhausted)
+_COLLAPSE = Fraction(1, 2**24)
+
 LOOSE = Level("loose", 13, "float", 20, 32, 64)
 
 
@@ -61,6 +65,7 @@ class _Group:
     winnable: bool
     terms: list[tuple[arb, arb, arb]]
     others: list[int]  # the atom of each term
+    floats: np.ndarray | None = None  # (a, lambda, D) in float64, for the screen
 
 
 @dataclass
@@ -112,6 +117,7 @@ def _integrate(data, start, level: Level, perms, max_steps, max_snr, path, recor
     records: list[StepRecord] = []
     steps = evaluations = 0
     cutoff = level.tol_digits * math.log(10) + math.log(n + 1) + 8
+    tiny = 0
     while steps < max_steps:
         yf = np.array([float(v) for v in centre])
         ellf = float(ell)
@@ -176,6 +182,11 @@ def _integrate(data, start, level: Level, perms, max_steps, max_snr, path, recor
         if record:
             records.append(rec)
         steps += 1
+        tiny = tiny + 1 if rec.H * rec.u < (1 + ell) * _COLLAPSE else 0
+        if tiny >= 50:
+            return _unresolved(grp, logits, k, ell, steps, evaluations, radius, "precision",
+                               f"the validated step size collapsed below {float(_COLLAPSE):.1e} "
+                               f"(1 + SNR) for 50 steps at SNR {ellf:.6g}", records, ellf, geo)
         centre = list(rec.centre_out)
         radius = rec.radius_out
         ell = ell + rec.H * rec.u
@@ -196,10 +207,37 @@ def _commit(geo: Geometry, grp: _Group, r0: list[arb], radius: Fraction, ell: ar
     for j in grp.members[1:]:
         low = low.min(dots[j, 0])  # a ball containing min_j <r0, X_j>
     offsets = [low - dots[i, 0] for i in grp.others]
-    cert = centred_tail_certificate(exact_arb(radius), ell, grp.terms, offsets, lambda v: v.exp())
+    radii = _screen_radii(float(radius), float(ell.mid()), grp, offsets)
+    if radii is not None and not radii:
+        return None
+    cert = centred_tail_certificate(exact_arb(radius), ell, grp.terms, offsets, lambda v: v.exp(),
+                                    radii=radii)
     if cert is None:
         return None
     return cert[0], (norm_upper(r0) + cert[0]).upper()
+
+
+def _screen_radii(rho0: float, ell: float, grp: _Group, offsets: list[arb]) -> list[arb] | None:
+    """The lemma's radii worth proving, found in float64 first (a screen: the proof is the ball
+    evaluation that follows); None when floats cannot judge (over/underflow)."""
+    if grp.floats is None:
+        grp.floats = np.array([[float(t[j].mid()) for t in grp.terms] for j in range(3)])
+    a, lam, D = grp.floats
+    b = np.array([float(v.mid()) for v in offsets])
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return None
+    if rho0 > 0:
+        eps = np.concatenate([rho0 * (1 + 2.0 ** -np.arange(8, 0, -1)), rho0 * 2.0 ** np.arange(1, 40)])
+    else:
+        eps = 2.0 ** -np.arange(200, -40, -8, dtype=float)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        slope = 2 * ell * a + b - eps[:, None] * lam  # candidates x terms
+        total = np.sum(D * np.exp(-(ell * ell * a + ell * (b - eps[:, None] * lam))) / slope, axis=1)
+    good = np.all(slope > 0, axis=1) & np.isfinite(total) & (total < 0.5 * (eps - rho0))
+    if not good.any():
+        return []
+    exact = Fraction(float(eps[int(np.argmax(good))]))
+    return [exact_arb(exact), exact_arb(exact * 2)]
 
 
 def _predict(level: Level, flow, geo: Geometry, k: int, active, centre, ell, H, dfl, dn2f, z0f, xk):

@@ -4,52 +4,60 @@ from __future__ import annotations
 
 from ..mutant import Mutant
 
-_TA = "verify/engine/taylor.py"
+_GE = "verify/engine/geometry.py"
+_EC = "verify/engine/enclosure.py"
+_IN = "verify/engine/integrator.py"
 _CE = "verify/engine/certificate.py"
-_EN = "verify/engine/endpoint.py"
 _BA = "verify/engine/batch.py"
 
 _ENDPOINTS = ("LLY25-T1", "LLY-TIES")
 
 MUTANTS: list[Mutant] = [
-    Mutant("ENG-LOGIT-NORM", "engine", _TA,
-           "        return cls(rows, arb_mat(rows), [sum((v * v for v in row), arb(0)) / 2 for row in rows])",
-           "        return cls(rows, arb_mat(rows), [sum((v * v for v in row), arb(0)) for row in rows])",
+    Mutant("ENG-GEOM-DN2", "engine", _GE,
+           "            dn2 = [self.sq[i] - 2 * cross[i, 0] + self.sq[k] for i in range(self.n)]",
+           "            dn2 = [self.sq[i] - cross[i, 0] + self.sq[k] for i in range(self.n)]",
            _ENDPOINTS,
-           "logit constant q_i = |X_i|^2 instead of |X_i|^2/2 (invisible when every atom has the same norm)",
+           "|D_i|^2 = |X_i|^2 - <X_i, X_k> + |X_k|^2 (a factor 2 dropped): the relative logits and "
+           "the flow the proofs are about are wrong",
            kind="factor", ci=True),
-    Mutant("ENG-LOGIT-ELL-POWER", "engine", _TA,
-           "    return [ell * dots[i, 0] - ell * ell * flow.q[i] for i in range(len(flow.rows))]",
-           "    return [ell * dots[i, 0] - ell * flow.q[i] for i in range(len(flow.rows))]",
-           ("LLY25-T1",),
-           "logits with l q_i instead of l^2 q_i: they pick the leader and prune atoms (the Taylor "
-           "recurrence and the certificate do not use them, so tie outcomes stay right and LLY-TIES "
-           "cannot notice; the endpoints of random problems against the reference can)",
+    Mutant("ENG-DEFECT-ORDER", "engine", _EC,
+           "        delta_norms.append(norm_upper([((n + 1) * nxt[j] if nxt is not None else arb(0)) - F[j][n]",  # noqa: E501
+           "        delta_norms.append(norm_upper([(n * nxt[j] if nxt is not None else arb(0)) - F[j][n]",
+           _ENDPOINTS,
+           "defect coefficients with n Z_(n+1) instead of (n+1) Z_(n+1) (the derivative of the "
+           "predictor off by one)",
+           kind="grid"),
+    Mutant("ENG-GRONWALL", "engine", _EC,
+           "        err = ((mu * u_b).exp() * (e0 + u_b * (defect + forcing))).upper()",
+           "        err = (e0 + u_b * (defect + forcing)).upper()",
+           _ENDPOINTS,
+           "step enclosure without the Gronwall factor exp(mu u) (an unsound ball wherever the flow "
+           "expands)",
+           kind="dropped"),
+    Mutant("ENG-CAUCHY-POWER", "engine", _EC,
+           "    return (M * ratio ** length / (1 - ratio)).upper()",
+           "    return (M * ratio ** (2 * length) / (1 - ratio)).upper()",
+           _ENDPOINTS,
+           "Cauchy tail with (u/tau)^(2L) instead of (u/tau)^L (an unsound, too small remainder)",
            kind="exponent"),
-    Mutant("ENG-TAYLOR-DROP-DERIVATIVE", "engine", _TA,
-           "            if n >= 1:\n                g += A[n - 1][i]",
-           "            if n >= 2:\n                g += A[n - 1][i]",
+    Mutant("ENG-COMMIT-CENTRE", "engine", _IN,
+           "            r0 = [exact_arb(c) - ell_b * cj for c, cj in zip(centre, grp.centre_ball, strict=True)]",  # noqa: E501
+           "            r0 = [exact_arb(c) + ell_b * cj for c, cj in zip(centre, grp.centre_ball, strict=True)]",  # noqa: E501
            _ENDPOINTS,
-           "Taylor recurrence of the logits without the first-order term <Y_0, X_i> (off-by-one)",
-           kind="grid"),
-    Mutant("ENG-TAYLOR-ELL2-COEFF", "engine", _TA,
-           "    ell_sq = [ell0 * ell0, 2 * ell0, arb(1)]",
-           "    ell_sq = [ell0 * ell0, ell0, arb(1)]",
+           "the tail lemma's r = y - l c taken as y + l c (sign)",
+           kind="sign"),
+    Mutant("ENG-CENTRED-SLOPE", "engine", _CE,
+           "            slope = 2 * ell0 * a + b - eps * lam",
+           "            slope = 2 * ell0 * a + b",
            _ENDPOINTS,
-           "Taylor coefficients of l^2 about l0 with l0 instead of 2 l0",
-           kind="factor"),
-    Mutant("ENG-TAYLOR-EXP-RECURRENCE", "engine", _TA,
-           "                e_n.append(acc / n)",
-           "                e_n.append(acc / (n + 1))",
+           "centred tail lemma without the -eps lambda_i of f_i' (commits before the drift is bounded)",
+           kind="dropped"),
+    Mutant("ENG-CENTRED-DIRECTION", "engine", _CE,
+           "            if slack > 0:\n                return (eps, slack)",
+           "            if slack > -eps:\n                return (eps, slack)",
            _ENDPOINTS,
-           "exponential's power-series recurrence divided by n + 1 instead of n",
-           kind="grid"),
-    Mutant("ENG-TAYLOR-INTEGRATE", "engine", _TA,
-           "        Y.append([v / (n + 1) for v in m_n])",
-           "        Y.append([v / (n + 2) for v in m_n])",
-           _ENDPOINTS,
-           "the integration step y_(n+1) = m_n/(n + 1) off by one",
-           kind="grid"),
+           "centred tail lemma accepted when rho0 + sum < 2 eps instead of < eps",
+           kind="direction"),
     Mutant("ENG-TAIL-SLOPE", "engine", _CE,
            "            slope = 2 * ell0 * a - R * lam",
            "            slope = 4 * ell0 * a - R * lam",
@@ -80,12 +88,6 @@ MUTANTS: list[Mutant] = [
            _ENDPOINTS,
            "a reflection that maps the locations onto each other is a symmetry even when it does not "
            "preserve multiplicities (duplicated atoms)",
-           kind="dropped"),
-    Mutant("ENG-ERROR-GROWTH", "engine", _EN,
-           "        growth = math.exp(min(lipschitz * h_f, 700.0))",
-           "        growth = 1.0",
-           _ENDPOINTS,
-           "propagated error without the Gronwall factor exp(L h) (near ties claim more than they can)",
            kind="dropped"),
     Mutant("ENG-BATCH-LOGIT", "engine", _BA,
            "        self.q = 0.5 * np.einsum(\"ij,ij->i\", self.X, self.X)",
