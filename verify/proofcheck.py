@@ -128,6 +128,10 @@ class _Step:
         if not isinstance(self.L, int) or self.L < len(self.Z) + 1 or self.L > 4096:
             raise CertificateRejected(f"{where}.length: must exceed the degree + 1 (and be <= 4096)")
         self.c_cov = _vector(raw.get("cov_centre"), where + ".cov_centre", d)
+        self.gram_rows = raw.get("gram_rows", [])
+        if (not isinstance(self.gram_rows, list) or len(set(self.gram_rows)) != len(self.gram_rows)
+                or not all(isinstance(i, int) and 0 <= i < n for i in self.gram_rows)):
+            raise CertificateRejected(f"{where}.gram_rows: not a set of row indices")
         self.centre_in = _vector(raw.get("centre_in"), where + ".centre_in", d)
         self.radius_in = _rational(raw.get("radius_in"), where + ".radius_in")
         self.centre_out = _vector(raw.get("centre_out"), where + ".centre_out", d)
@@ -264,17 +268,20 @@ class _Step:
         for i in range(n):
             lam += wbar[i] * spread[i]
         lam = _hi(lam)
-        top = sorted(range(n), key=lambda i: -float(wbar[i] * spread[i]))[:min(n, 2 * d, 96)]
-        rest = arb(0)
-        for i in range(n):
-            if i not in top:
-                rest += wbar[i] * spread[i]
-        V = arb_mat([[wbar[i].sqrt() * (X[i][j] - c[j]) for j in range(d)] for i in top])
-        for gram in (V.transpose() * V, V * V.transpose()):  # Gershgorin on either Gram matrix
-            rows_sum = max((_hi(sum((abs(gram[a, b]) for b in range(gram.ncols())), arb(0)))
-                            for a in range(gram.nrows())), key=float)
-            if rows_sum + rest < lam:
-                lam = _hi(rows_sum + rest)
+        # lambda_max(A + B) <= lambda_max(A) + trace(B): A over the stated rows (Gershgorin on
+        # either Gram matrix), B the rest
+        top = set(self.gram_rows)
+        if top:
+            rest = arb(0)
+            for i in range(n):
+                if i not in top:
+                    rest += wbar[i] * spread[i]
+            V = arb_mat([[wbar[i].sqrt() * (X[i][j] - c[j]) for j in range(d)] for i in sorted(top)])
+            for gram in (V.transpose() * V, V * V.transpose()):
+                rows_sum = max((_hi(sum((abs(gram[a, b]) for b in range(gram.ncols())), arb(0)))
+                                for a in range(gram.nrows())), key=float)
+                if rows_sum + rest < lam:
+                    lam = _hi(rows_sum + rest)
         mu = _hi(H * ell1 * lam)
         # Gronwall, the margin, and the end ball
         z_start = [_ball(cj) - ell0 * X[k][j] for j, cj in enumerate(self.centre_in)]

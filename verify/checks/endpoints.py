@@ -19,7 +19,8 @@ import sympy as sp
 from derivations.schedules import BUILTIN_SCHEDULES, T, builtin_schedule
 
 from ..datasets import BUILTIN_DATASETS, load_dataset
-from ..engine.endpoint import EndpointResult, certify_endpoint
+from ..engine.endpoint import EndpointResult
+from ..engine.endpoint import certify_endpoint as _certify_endpoint
 from ..registry import RunContext
 from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 from . import reused_within_a_run
@@ -29,6 +30,17 @@ __all__ = ["check_lly25_t1", "check_lly26_t1", "check_lly_ties", "gaussian_start
            "TIE_GALLERY", "near_tie_series"]
 
 F = Fraction
+
+
+#: steps per pass in the checks: every problem here certifies in under 500 validated steps, so a
+#: broken engine (a selftest mutant) ends "undecided" in seconds instead of grinding to 20000
+CHECK_MAX_STEPS = 3000
+
+
+def certify_endpoint(*args, **kwargs) -> EndpointResult:
+    """:func:`verify.engine.certify_endpoint` with the checks' step budget."""
+    kwargs.setdefault("max_steps", CHECK_MAX_STEPS)
+    return _certify_endpoint(*args, **kwargs)
 
 
 def gaussian_starts(seed: int, d: int, count: int) -> list[list[Fraction]]:

@@ -52,7 +52,7 @@ def certificate_document(result: EndpointResult) -> dict[str, Any]:
             "active": "all" if len(rec.active) == n else list(rec.active),
             "coefficients": [_vec(row) for row in rec.coefficients],
             "length": rec.length, "tau": _q(rec.tau), "margin": _q(rec.margin),
-            "cov_centre": _vec(rec.cov_centre),
+            "cov_centre": _vec(rec.cov_centre), "gram_rows": list(rec.gram_rows),
             "centre_in": _vec(rec.centre_in), "radius_in": _q(rec.radius_in),
             "centre_out": _vec(rec.centre_out), "radius_out": _q(rec.radius_out),
         })

@@ -71,6 +71,7 @@ class StepRecord:
     tau: Fraction
     margin: Fraction
     cov_centre: tuple[Fraction, ...]
+    gram_rows: tuple[int, ...]  # atoms of the Gershgorin part of the log-norm bound (any set is valid)
     centre_in: tuple[Fraction, ...]
     radius_in: Fraction
     centre_out: tuple[Fraction, ...]
@@ -207,8 +208,10 @@ def _cauchy(geo: Geometry, k: int, active: tuple[int, ...], series: _Series, H: 
 
 
 def _tube(geo: Geometry, k: int, active: tuple[int, ...], series: _Series, z0: list[arb], R: arb,
-          margin: arb, ell0: arb, H: arb, u: arb, cov_centre: list[arb]) -> tuple[arb, arb]:
-    """(pruned-atom forcing bound, logarithmic-norm bound) over the tube, both in :math:`u` units.
+          margin: arb, ell0: arb, H: arb, u: arb,
+          cov_centre: list[arb]) -> tuple[arb, arb, tuple[int, ...]]:
+    """(pruned-atom forcing bound, logarithmic-norm bound, the rows of the Gram part) over the tube,
+    the bounds in :math:`u` units.
 
     Logits over the tube: for active atoms along the predictor (the polynomial's variation on
     :math:`[0,u_1]`) plus :math:`\\ell_{\\max}m\\lVert D_i\\rVert` for the margin :math:`m`; for
@@ -264,10 +267,11 @@ def _tube(geo: Geometry, k: int, active: tuple[int, ...], series: _Series, z0: l
     for w, q in zip(wbar, dist2, strict=True):
         trace += w * q.upper()
     lam = trace.upper()
+    top: list[int] = []
     scale = (H * ell_hi * u).upper()
     if (scale * lam) > arb(1) / 1000:
         order = sorted(range(geo.n), key=lambda i: -float(wbar[i] * dist2[i].upper()))
-        top = [i for i in order[:min(geo.n, 2 * geo.d, 96)]
+        top = [i for i in order[:min(geo.n, max(2 * geo.d, 64), 256)]
                if float(wbar[i]) > 1e-30]
         rest = arb(0)
         chosen = set(top)
@@ -278,18 +282,24 @@ def _tube(geo: Geometry, k: int, active: tuple[int, ...], series: _Series, z0: l
         for i in top:
             s = wbar[i].sqrt()
             rows.append([s * (geo.X[i, j] - cov_centre[j]) for j in range(geo.d)])
+        gersh = arb(0)
         if rows:
             V = arb_mat(rows)
-            gram = V * V.transpose()
-            gersh = max((sum((abs(gram[a, b]) for b in range(len(rows))), arb(0)).upper()
-                         for a in range(len(rows))), key=float)
-        else:
-            gersh = arb(0)
+            # Gershgorin on both Gram matrices (V^T V is d x d, V V^T is |top| x |top|): both
+            # have the same largest eigenvalue, and either may be the tighter bound
+            bounds = []
+            for gram in (V.transpose() * V, V * V.transpose()):
+                size = gram.nrows()
+                bounds.append(max((sum((abs(gram[a, b]) for b in range(size)), arb(0)).upper()
+                                   for a in range(size)), key=float))
+            gersh = min(bounds, key=float)
         refined = (gersh + rest).upper()
         if refined < lam:
             lam = refined
+        else:
+            top = []
     mu = (H * ell_hi * lam).upper()
-    return forcing, mu
+    return forcing, mu, tuple(top)
 
 
 def validate_step(geo: Geometry, k: int, active: tuple[int, ...], centre: list[Fraction],
@@ -337,8 +347,8 @@ def validate_step(geo: Geometry, k: int, active: tuple[int, ...], centre: list[F
     margin = max(margin, Fraction(1, 2**1000))
     for _ in range(3):
         R = move.upper() + exact_arb(margin)
-        forcing, mu = _tube(geo, k, active, series, Z[0], R, exact_arb(margin), ell0_b, H_b, u_b,
-                            c_b)
+        forcing, mu, gram_rows = _tube(geo, k, active, series, Z[0], R, exact_arb(margin), ell0_b, H_b,
+                                       u_b, c_b)
         err = ((mu * u_b).exp() * (e0 + u_b * (defect + forcing))).upper()
         if err < exact_arb(margin):
             break
@@ -362,7 +372,7 @@ def validate_step(geo: Geometry, k: int, active: tuple[int, ...], centre: list[F
     radius_out = upper_fraction(((err + spread) * (1 + arb(2) ** -16)).upper())
     record = StepRecord(ell0, H, u, k, tuple(active),
                         tuple(tuple(dyadic(v) for v in r) for r in coeffs) if keep else (), length, tau,
-                        margin, tuple(cov_centre), tuple(centre), radius, centre_out, radius_out,
+                        margin, tuple(cov_centre), gram_rows, tuple(centre), radius, centre_out, radius_out,
                         float(defect), float(tail), float(forcing), float(mu))
     return record, ""
 
