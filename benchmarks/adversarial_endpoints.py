@@ -15,7 +15,7 @@ Families (each answer is a theorem, not a reference computation):
 Every answer is compared: a certified endpoint that disagrees is *wrong* (must never happen);
 ``unresolved`` (too close to a tie for the precision) and ``budget`` are honest non-answers.
 
-    python benchmarks/adversarial_endpoints.py [--digits 50] [--quick]
+    python benchmarks/adversarial_endpoints.py [--digits 50] [--quick] [--certificates]
 """
 
 from __future__ import annotations
@@ -99,13 +99,25 @@ def cases(digits: int, quick: bool = False, seed: int = 0):
     return out
 
 
-def run(digits: int, quick: bool, seed: int = 0, verbose: bool = True) -> Counter:
-    """Run the suite; a Counter of (family kind, verdict) plus 'wrong' rows printed."""
+def run(digits: int, quick: bool, seed: int = 0, verbose: bool = True,
+        certificates: bool = False) -> Counter:
+    """Run the suite; a Counter of (family kind, verdict) plus 'wrong' rows printed. With
+    ``certificates``, every certified answer's proof is re-checked by verify.proofcheck."""
+    from verify.engine.certfile import certificate_document
+    from verify.proofcheck import CertificateRejected, check_certificate
+
     tally: Counter = Counter()
     for family, data, start, judge in cases(digits, quick, seed):
         t0 = time.perf_counter()
-        r = certify_endpoint(data, start, digits=digits, max_steps=5000)
+        r = certify_endpoint(data, start, digits=digits, max_steps=5000, certificate=certificates)
         verdict = judge(r)
+        if certificates and r.outcome == "certified":
+            try:
+                check_certificate(certificate_document(r))
+                tally[("certificate accepted",)] += 1
+            except CertificateRejected as exc:
+                tally[("certificate rejected",)] += 1
+                print(f"  certificate rejected: {exc}")
         outcome = ("certified" if r.outcome == "certified" else
                    "unresolved" if r.outcome == "precision" else r.outcome)
         kind = family.split(" ")[0]
@@ -122,8 +134,10 @@ def main() -> int:
     ap.add_argument("--digits", type=int, default=50)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--certificates", action="store_true",
+                    help="re-check every certified answer's proof with verify.proofcheck")
     args = ap.parse_args()
-    tally = run(args.digits, args.quick, args.seed)
+    tally = run(args.digits, args.quick, args.seed, certificates=args.certificates)
     print()
     kinds = sorted({k[0] for k in tally if len(k) == 2})
     print(f"{'family':16s} {'certified':>9s} {'unresolved':>10s} {'budget':>6s}")
@@ -131,7 +145,10 @@ def main() -> int:
         print(f"{kind:16s} {tally[(kind, 'certified')]:9d} {tally[(kind, 'unresolved')]:10d} "
               f"{tally[(kind, 'budget')]:6d}")
     print(f"wrong: {tally[('wrong',)]}")
-    return 1 if tally[("wrong",)] else 0
+    if args.certificates:
+        print(f"certificates: {tally[('certificate accepted',)]} accepted, "
+              f"{tally[('certificate rejected',)]} rejected")
+    return 1 if tally[("wrong",)] or tally[("certificate rejected",)] else 0
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def test_affine_ties_for_any_norms_and_off_the_origin():
 def test_outcomes_are_named_honestly():
     """A step budget that runs out is 'undecided (budget)', not a tie; an unresolved tie names
     at least the two rows it could not separate."""
-    out = certify_endpoint(SQUARE, [F(90), F(1)], digits=30, max_steps=10)
+    out = certify_endpoint(SQUARE, [F(1), F(1) + F(1, 10**12)], digits=30, max_steps=10)
     assert out.status == "undecided" and out.outcome == "budget" and out.tie_set == []
     assert "--max-steps" in out.detail
     near = certify_endpoint(SQUARE, [F(1), F(1) + F(1, 10**45)], digits=30)

@@ -50,7 +50,7 @@ def test_a_stale_snippet_is_refused():
 
 
 def test_a_mutated_copy_never_touches_the_working_tree():
-    m = next(m for m in all_mutants() if m.id == "ENG-LOGIT-NORM")
+    m = next(m for m in all_mutants() if m.id == "ENG-GEOM-DN2")
     before = (ROOT / m.path).read_bytes()
     with mutated_copy(m) as copy:
         assert (copy / m.path).read_text(encoding="utf-8") == m.apply(before.decode("utf-8"))
@@ -97,7 +97,7 @@ def test_cli_lists_and_refuses_bad_patterns(tmp_path: Path):
                               capture_output=True, text=True, timeout=120, check=False)
 
     listed = run("--list")
-    assert listed.returncode == 0 and "ENG-LOGIT-NORM" in listed.stdout
+    assert listed.returncode == 0 and "ENG-GEOM-DN2" in listed.stdout
     bad = run("--mutants", "NOPE-*")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     assert not any(tmp_path.iterdir())
