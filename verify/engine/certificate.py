@@ -106,19 +106,18 @@ def tail_certificate(rho: Any, ell0: Any, terms: Sequence[tuple[Any, Any, Any]],
 def centred_tail_certificate(rho0: Any, ell0: Any, terms: Sequence[tuple[Any, Any, Any]],
                              offsets: Sequence[Any], exp: Callable[[Any], Any],
                              radii: Sequence[Any] | None = None) -> tuple[Any, Any] | None:
-    r"""The smallest tried :math:`\varepsilon` meeting the centred lemma, with its slack.
+    r"""The first tried :math:`\varepsilon` meeting the centred lemma, with its slack.
 
     ``terms`` holds :math:`(a_i,\lambda_i,D_i)` and ``offsets`` the matching :math:`b_i`. The
-    radii tried are ``radii`` or :math:`\rho_0(1+2^{-j})`, :math:`2^j\rho_0` (and, for
-    :math:`\rho_0=0`, powers of two from :math:`2^{-200}`)."""
+    radii tried are ``radii`` or :math:`\rho_0(1+2^{-j})` and powers of two from
+    :math:`2^{-200}` to :math:`2^{12}` (only those above :math:`\rho_0` count)."""
     if not terms:
         return (rho0 + rho0 + 1, rho0 + 1) if rho0 == 0 else (2 * rho0, rho0)
     if radii is None:
-        if rho0 > 0:
-            radii = [rho0 + rho0 / (1 << j) for j in range(8, 0, -1)]
-            radii += [rho0 * (1 << j) for j in range(1, 40)]
-        else:
-            radii = [ell0 * 0 + 2 ** -j for j in range(200, -40, -8)]
+        one = ell0 * 0 + 1  # 1 in the caller's number type (float, mpmath or arb)
+        grid = [one / (1 << j) for j in range(200, 60, -8)]
+        grid += [one / (1 << -e) if e < 0 else one * (1 << e) for e in range(-60, 13)]
+        radii = ([rho0 + rho0 / (1 << j) for j in range(8, 0, -1)] if rho0 > 0 else []) + grid
     for eps in radii:
         if not eps > rho0:
             continue

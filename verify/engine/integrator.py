@@ -118,6 +118,7 @@ def _integrate(data, start, level: Level, perms, max_steps, max_snr, path, recor
     steps = evaluations = 0
     cutoff = level.tol_digits * math.log(10) + math.log(n + 1) + 8
     tiny = 0
+    last = None  # what re-proving a shorter last step needs
     while steps < max_steps:
         yf = np.array([float(v) for v in centre])
         ellf = float(ell)
@@ -133,6 +134,13 @@ def _integrate(data, start, level: Level, perms, max_steps, max_snr, path, recor
             r0 = [exact_arb(c) - ell_b * cj for c, cj in zip(centre, grp.centre_ball, strict=True)]
             cert = _commit(geo, grp, r0, radius, ell_b)
             if cert is not None:
+                if last is not None:  # the first SNR inside the last step at which the lemma holds
+                    refined = _earliest_commit(geo, grp, last, level)
+                    if refined is not None:
+                        rec, cert = refined
+                        centre, radius, ell = list(rec.centre_out), rec.radius_out, rec.ell + rec.H * rec.u
+                        if record:
+                            records[-1] = rec
                 eps, tail_R = cert
                 return Trajectory("certified", list(grp.members), ell, steps, evaluations,
                                   grp.centre, tail_R, eps, radius, records=records)
@@ -179,6 +187,8 @@ def _integrate(data, start, level: Level, perms, max_steps, max_snr, path, recor
             return _unresolved(grp, logits, k, ell, steps, evaluations, radius, "precision",
                                f"no validated step at SNR {ellf:.6g} ({reason})", records, ellf, geo)
         rec, u_est = taken
+        last = (k, active, list(centre), radius, ell, rec.H, coeffs, tol, cov_centre, cache, rec.u,
+                record)
         if record:
             records.append(rec)
         steps += 1
@@ -196,6 +206,31 @@ def _integrate(data, start, level: Level, perms, max_steps, max_snr, path, recor
         H = _short(rec.H * rec.u * Fraction(factor))
     return Trajectory("unresolved", list(groups[k].members) if k in groups else [],
                       ell, steps, evaluations, radius=radius, outcome="budget", records=records)
+
+
+def _earliest_commit(geo: Geometry, grp: _Group, last, level: Level, rounds: int = 10):
+    """Bisect the last step's length for the first SNR at which the tail lemma holds: each trial
+    re-proves the shorter step from the same predictor (the defect series is cached), so the
+    commit SNR is a proven one and not a step-grid artefact. None if nothing shorter commits."""
+    k, active, centre, radius, ell0, H, coeffs, tol, cov_centre, cache, u_full, keep = last
+    lo, hi, best = Fraction(0), u_full, None
+    for _ in range(rounds):
+        u = _short((lo + hi) / 2, bits=16)
+        if not lo < u < hi:
+            break
+        rec, _why = validate_step(geo, k, active, centre, radius, ell0, H, coeffs, u, level.length, tol,
+                                  cov_centre, cache=cache, keep=keep)
+        cert = None
+        if rec is not None:
+            ell = rec.ell + rec.H * rec.u
+            r0 = [exact_arb(c) - exact_arb(ell) * cj for c, cj in
+                  zip(rec.centre_out, grp.centre_ball, strict=True)]
+            cert = _commit(geo, grp, r0, rec.radius_out, exact_arb(ell))
+        if cert is None:
+            lo = u
+        else:
+            hi, best = u, (rec, cert)
+    return best
 
 
 def _commit(geo: Geometry, grp: _Group, r0: list[arb], radius: Fraction, ell: arb):
@@ -217,6 +252,12 @@ def _commit(geo: Geometry, grp: _Group, r0: list[arb], radius: Fraction, ell: ar
     return cert[0], (norm_upper(r0) + cert[0]).upper()
 
 
+#: the centred lemma's radii tried by the screen: tiny ones for starts at rest, then every power of
+#: two up to 2^12 (a small epsilon needs a later commit, a large one a steeper slope)
+_EPS_GRID = np.unique(np.concatenate([2.0 ** -np.arange(200, 60, -8, dtype=float),
+                                      2.0 ** np.arange(-60, 13, dtype=float)]))
+
+
 def _screen_radii(rho0: float, ell: float, grp: _Group, offsets: list[arb]) -> list[arb] | None:
     """The lemma's radii worth proving, found in float64 first (a screen: the proof is the ball
     evaluation that follows); None when floats cannot judge (over/underflow)."""
@@ -226,10 +267,8 @@ def _screen_radii(rho0: float, ell: float, grp: _Group, offsets: list[arb]) -> l
     b = np.array([float(v.mid()) for v in offsets])
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return None
-    if rho0 > 0:
-        eps = np.concatenate([rho0 * (1 + 2.0 ** -np.arange(8, 0, -1)), rho0 * 2.0 ** np.arange(1, 40)])
-    else:
-        eps = 2.0 ** -np.arange(200, -40, -8, dtype=float)
+    eps = _EPS_GRID if rho0 <= 0 else np.unique(np.concatenate(
+        [rho0 * (1 + 2.0 ** -np.arange(8, 0, -1)), _EPS_GRID[_EPS_GRID > rho0]]))
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         slope = 2 * ell * a + b - eps[:, None] * lam  # candidates x terms
         total = np.sum(D * np.exp(-(ell * ell * a + ell * (b - eps[:, None] * lam))) / slope, axis=1)
@@ -275,6 +314,7 @@ def _predict(level: Level, flow, geo: Geometry, k: int, active, centre, ell, H, 
 
 
 def _short(q: Fraction, bits: int = 8) -> Fraction:
+    """``q`` rounded down to a dyadic with ``bits`` significant bits (at least 2^-40)."""
     if q <= 0:
         return Fraction(1, 2**40)
     e = math.floor(math.log2(q.numerator) - math.log2(q.denominator)) - bits
