@@ -766,6 +766,35 @@ def _float64_side_by_side(ctx: RunContext) -> Evidence:
         data={"float64_index": picked, "float64_trusted": trusted, "certified_index": sure.index})
 
 
+def _near_tie_certificates(ctx: RunContext) -> Evidence:
+    """Near ties are where an unsound bound shows: their certificates, re-checked by
+    :mod:`verify.proofcheck` (independent of the engine), must be accepted."""
+    from ..engine.certfile import certificate_document
+    from ..proofcheck import CertificateRejected, check_certificate
+
+    problems = [("two atoms, 10^-15", [[F(-1), F(0)], [F(1), F(0)]], [F(1, 10**15), F(1, 2)], 35),
+                ("three atoms, 10^-25", [[F(-1), F(0)], [F(1), F(0)], [F(0), F(3, 2)]],
+                 [F(1, 10**25), F(-1, 2)], 45),
+                ("exact tie off the origin", [[F(3), F(1)], [F(1), F(-1)]], [F(1), F(-1)], 30)]
+    rows, rejected = [], []
+    for label, data, z, digits in problems:
+        ctx.progress(f"LLY-TIES: certificate of {label}")
+        r = certify_endpoint(data, z, digits=digits, certificate=True)
+        if r.outcome != "certified":
+            rejected.append(f"{label}: not certified ({r.outcome})")
+            continue
+        try:
+            rows.append(f"{label}: accepted ({check_certificate(certificate_document(r)).steps} steps)")
+        except CertificateRejected as exc:
+            rejected.append(f"{label}: {exc}")
+    return Evidence(
+        check=f"near-tie certificates re-checked independently ({len(problems)} proofs)",
+        passed=True if not rejected else None,
+        detail="verify.proofcheck recomputes every step and the tail lemma: " + "; ".join(rows + rejected),
+        bound=Bound(len(rejected), 0, quantity="near-tie proofs not certified or rejected"),
+        data={"rejected": rejected})
+
+
 def check_lly_ties(ctx: RunContext) -> ClaimResult:
     """Exact-tie gallery, near ties with offsets 10^-k, and the commit law."""
     start = time.perf_counter()
@@ -784,6 +813,7 @@ def check_lly_ties(ctx: RunContext) -> ClaimResult:
                    + f", endpoint ({', '.join(r.endpoint or [])}), commit SNR {r.commit_snr}",
             bound=Bound(0 if ok else 1, 0, quantity="outcomes other than the exact expected endpoint "
                         "(symmetry in exact rationals + tail lemma)")))
+    evidence.append(_near_tie_certificates(ctx))
     ks = (5, 10, 20, 40) if ctx.quick else (5, 10, 20, 40, 70, 100)
     ctx.progress("LLY-TIES: near ties")
     series = near_tie_series(ks)
