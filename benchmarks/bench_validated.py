@@ -121,7 +121,7 @@ def main() -> None:
             try:
                 row["heyoka"] = heyoka_run(data, start, ell_end, digits, limit=600)
             except ImportError:
-                row["heyoka"] = "not installed (pip install heyoka, or the [bench] extra)"
+                row["heyoka"] = "not installed (pip install -e '.[bench]')"
         if n <= 10 or args.odefun_large:
             row["odefun_s"] = round(odefun_run(data, start, ell_end, digits), 2)
         rows.append(row)
