@@ -19,7 +19,7 @@ MUTANTS: list[Mutant] = [
            _ENDPOINTS,
            "|D_i|^2 = |X_i|^2 - <X_i, X_k> + |X_k|^2 (a factor 2 dropped): the relative logits and "
            "the flow the proofs are about are wrong",
-           kind="factor", ci=True),
+           kind="factor"),
     Mutant("ENG-DEFECT-ORDER", "engine", _EC,
            "        delta_norms.append(norm_upper([((n + 1) * nxt[j] if nxt is not None else arb(0)) - F[j][n]",  # noqa: E501
            "        delta_norms.append(norm_upper([(n * nxt[j] if nxt is not None else arb(0)) - F[j][n]",
@@ -39,7 +39,7 @@ MUTANTS: list[Mutant] = [
            "    return (M * ratio ** (2 * length) / (1 - ratio)).upper()",
            _ENDPOINTS,
            "Cauchy tail with (u/tau)^(2L) instead of (u/tau)^L (an unsound, too small remainder)",
-           kind="exponent"),
+           kind="exponent", ci=True),
     Mutant("ENG-COMMIT-CENTRE", "engine", _IN,
            "            r0 = [exact_arb(c) - ell_b * cj for c, cj in zip(centre, grp.centre_ball, strict=True)]",  # noqa: E501
            "            r0 = [exact_arb(c) + ell_b * cj for c, cj in zip(centre, grp.centre_ball, strict=True)]",  # noqa: E501
