@@ -246,3 +246,34 @@ def test_no_certificate_without_a_proof(tmp_path):
                           "1e-80,1", "--digits", "20", "--certificate", str(cert)],
                          capture_output=True, text=True, check=True)
     assert "no certificate written" in out.stdout and not cert.exists()
+
+
+@pytest.mark.parametrize("value", [None, 1, 1.5, "x", "1/0", [], {}, "9" * 5000, True, [[0, 1]]])
+def test_a_malformed_certificate_is_rejected_not_crashed(document, value):
+    """Every field replaced by a value of the wrong kind (digest recomputed): a rejection with the
+    reason, never another exception."""
+    def leaves(obj, path=()):
+        if isinstance(obj, dict):
+            for key, val in obj.items():
+                if key != "sha256":
+                    yield from leaves(val, (*path, key))
+        elif isinstance(obj, list):
+            for i, val in enumerate(obj[:2]):
+                yield from leaves(val, (*path, i))
+        if path:
+            yield path
+
+    for path in list(leaves(document))[::7]:
+        edited = _edit(document, path, lambda _old: value)
+        edited["sha256"] = digest(edited)
+        with pytest.raises(CertificateRejected):
+            check_certificate(edited)
+
+
+def test_cli_rejects_a_file_that_is_not_a_certificate(tmp_path):
+    junk = tmp_path / "junk.json"
+    junk.write_text("not json {")
+    out = subprocess.run([sys.executable, "-m", "verify", "certificate", "check", str(junk)],
+                         capture_output=True, text=True)
+    assert out.returncode == 6 and out.stderr.startswith("rejected: cannot read")
+    assert len(out.stderr.strip().splitlines()) == 1

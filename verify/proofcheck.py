@@ -61,12 +61,24 @@ class CheckResult:
 
 # ---------------------------------------------------------------- reading
 
+#: longest number accepted (digits): far above any certificate the engine writes
+_MAX_DIGITS = 4000
+
+
 def _rational(text: Any, where: str) -> Fraction:
-    if not isinstance(text, str) or not _RATIONAL.fullmatch(text):
-        raise CertificateRejected(f"{where}: {text!r} is not an exact rational p/q")
-    value = Fraction(text)
-    if value.denominator == 0:
+    if not isinstance(text, str) or len(text) > _MAX_DIGITS or not _RATIONAL.fullmatch(text):
+        shown = text if not isinstance(text, str) or len(text) < 40 else text[:37] + "..."
+        raise CertificateRejected(f"{where}: {shown!r} is not an exact rational p/q "
+                                  f"(at most {_MAX_DIGITS} characters)")
+    num, _, den = text.partition("/")
+    if den and int(den) == 0:
         raise CertificateRejected(f"{where}: zero denominator")
+    return Fraction(int(num), int(den) if den else 1)
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CertificateRejected(f"{where}: not an object")
     return value
 
 
@@ -319,12 +331,6 @@ def _group_ok(rows: list[tuple[Fraction, ...]], start: list[Fraction], group: li
     locations = sorted(set(rows[i] for i in group))
     if sorted(group) != sorted(i for i in range(n) if rows[i] in locations):
         raise CertificateRejected("endpoint.rows: must hold every copy of its locations")
-    if kind == "training-sample":
-        if len(locations) != 1:
-            raise CertificateRejected("a training-sample endpoint must have one location")
-        return locations
-    if kind != "tie" or len(locations) < 2:
-        raise CertificateRejected("endpoint.kind: 'training-sample' or 'tie' (with >= 2 locations)")
     counts: dict = {}
     for r in rows:
         counts[r] = counts.get(r, 0) + 1
@@ -348,6 +354,12 @@ def _group_ok(rows: list[tuple[Fraction, ...]], start: list[Fraction], group: li
         if images != counts:
             raise CertificateRejected(f"reflections {pair}: does not permute the training set")
         edges.append((u, uu, mid))
+    if kind == "training-sample":
+        if len(locations) != 1:
+            raise CertificateRejected("a training-sample endpoint must have one location")
+        return locations
+    if kind != "tie" or len(locations) < 2:
+        raise CertificateRejected("endpoint.kind: 'training-sample' or 'tie' (with >= 2 locations)")
     frontier = [locations[0]]
     while frontier:
         loc = frontier.pop()
@@ -396,7 +408,20 @@ def _tail(rows: list[tuple[Fraction, ...]], locations, centre: list[Fraction], r
 
 
 def check_certificate(source: str | Path | dict[str, Any]) -> CheckResult:
-    """Verify a certificate (a path or the parsed document); raise :class:`CertificateRejected`."""
+    """Verify a certificate (a path or the parsed document); raise :class:`CertificateRejected`.
+
+    A malformed document (a field of the wrong type, a number the arithmetic cannot take) is
+    rejected with the error, never reported as an internal failure."""
+    try:
+        return _check(source)
+    except CertificateRejected:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError,
+            RecursionError) as exc:
+        raise CertificateRejected(f"malformed certificate: {type(exc).__name__}: {exc}") from None
+
+
+def _check(source: str | Path | dict[str, Any]) -> CheckResult:
     begin = time.perf_counter()
     if isinstance(source, dict):
         doc = source
@@ -419,7 +444,7 @@ def check_certificate(source: str | Path | dict[str, Any]) -> CheckResult:
         raise CertificateRejected("data: rows must be non-empty lists")
     original = [tuple(_vector(row, f"data[{i}]", d)) for i, row in enumerate(data)]
     start = _vector(doc.get("start"), "start", d)
-    frame = doc.get("frame") or {}
+    frame = _object(doc.get("frame"), "frame")
     shift = _vector(frame.get("shift"), "frame.shift", d)
     scale = _rational(frame.get("scale"), "frame.scale")
     if not scale > 0:
@@ -443,11 +468,11 @@ def check_certificate(source: str | Path | dict[str, Any]) -> CheckResult:
                 raise CertificateRejected(f"steps[{index}]: does not start where the previous step ended")
             step.verify(X)
             ell, centre, radius = step.ell + step.H * step.u, step.centre_out, step.radius_out
-        endpoint = doc.get("endpoint") or {}
+        endpoint = _object(doc.get("endpoint"), "endpoint")
         group = endpoint.get("rows")
         locations = _group_ok(rows, start, group if isinstance(group, list) else [], endpoint.get("kind"),
                               doc.get("reflections") or [])
-        eps = _rational((doc.get("tail") or {}).get("epsilon"), "tail.epsilon")
+        eps = _rational(_object(doc.get("tail"), "tail").get("epsilon"), "tail.epsilon")
         _tail(rows, locations, centre, radius, ell, eps)
     finally:
         ctx.prec = old
