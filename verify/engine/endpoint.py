@@ -90,10 +90,6 @@ def _decimal(q: Fraction, digits: int) -> tuple[str, Fraction]:
     return str(dec), abs(Fraction(dec) - q)
 
 
-def _norm_upper(v: Sequence[arb]) -> arb:
-    return sum((abs(c).upper() ** 2 for c in v), arb(0)).sqrt().upper()
-
-
 def _ell_of_commit(schedule, ell: arb, digits: int) -> str | None:
     if schedule is None:
         return None

@@ -13,9 +13,9 @@ The flow :math:`dy/d\ell=m(y,\ell)=\sum_i w_iX_i`, :math:`w=\operatorname{softma
     S_n=\sum_iE_{i,n},\quad P_n=\sum_iE_{i,n}X_i,\quad
     m_n=\frac{P_n-\sum_{k=1}^nS_km_{n-k}}{S_0},\quad Y_{n+1}=\frac{m_n}{n+1}.
 
-Every quantity is a ball, so the result encloses the exact Taylor polynomial for every start
-in the input ball; the truncation error is estimated from the last coefficients and added to
-the radius.
+Every quantity is a ball. Since issue 11 these coefficients are only a *predictor* for the
+full-precision level of :mod:`.integrator`: their midpoints feed :func:`.enclosure.validate_step`,
+which proves the step whatever the predictor is.
 """
 
 from __future__ import annotations
