@@ -140,7 +140,7 @@ STUBS = {
     "gmm losses": ["verify.cli.gmm.training_losses"],
     "gmm crossover": ["verify.cli.gmm.training_losses", "verify.cli.gmm.crossover_slope"],
     "gmm sweep": ["verify.cli.gmm.run_sweep"],
-    "separation gap": ["verify.cli.separation.scan_cell", "verify.cli.separation.loss_gap"],
+    "separation gap": ["verify.cli.separation.scan_cell", "verify.cli.separation.dsm_gap"],
     "separation lipschitz": ["verify.cli.separation.contrast_table",
                              "verify.cli.separation.empirical_lipschitz"],
     "docs": ["verify.docs.write_docs"],

@@ -153,7 +153,8 @@ def test_command_with_a_data_file(tmp_path, capsys):
     assert command(_args("--data", str(data), "--means", str(means), "--s", "0.001", "--draws", "64",
                          "--json")) == 0
     row = json.loads(capsys.readouterr().out)["rows"][0]
-    assert row["gap"] == pytest.approx(row["asymptote"], rel=0.05)
+    assert row["mc"]["value"] == pytest.approx(row["asymptote"], rel=0.05)
+    assert row["quadrature"]["value"] == pytest.approx(row["asymptote"], rel=0.01) and row["agree"]
     with pytest.raises(SeparationError):
         command(_args("--data", str(tmp_path / "missing.csv")))
     bad = tmp_path / "bad.csv"

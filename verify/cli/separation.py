@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..inputs import MAX_SEED
-from ..separation.gap import asymptote, loss_gap, nearest_neighbour, s_grid, scan_cell, t95
+from ..separation.data_gap import QUADRATURE_MAX_D, dsm_gap, mixture
+from ..separation.gap import asymptote, nearest_neighbour, s_grid, scan_cell
 from ..separation.lipschitz import contrast_table, empirical_lipschitz, gaussian_lipschitz
-from ..separation.scores import MixtureLaw, SeparationError
+from ..separation.scores import SeparationError
 from .arguments import add_group, check_work, float_list, int_list, integer
 
 __all__ = ["add_parser", "add_gap_arguments", "gap_command", "add_lipschitz_arguments",
@@ -38,52 +39,105 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "The empirical-vs-true DSM loss gap (a Fisher divergence) over noise levels, and the Lipschitz "
         "constants of the empirical and the true score (arXiv 2511.03202), in their OU convention "
         "alpha_s = exp(-s/2), sigma_s^2 = 1 - exp(-s).",
-        [("gap", "Monte-Carlo loss gap E_D[gap_s] with confidence intervals, the small-s asymptote and "
-                 "the departure point", add_gap_arguments, gap_command),
+        [("gap", "the DSM loss gap: a Monte-Carlo scan over generated data, or your training set against "
+                 "your mixture by cubature and Monte Carlo side by side", add_gap_arguments, gap_command),
          ("lipschitz", "Lipschitz constant of the empirical score against the Gaussian one",
           add_lipschitz_arguments, lipschitz_command)])
 
 
 # -- gap ------------------------------------------------------------------------------------------
 
+#: the scan's defaults (options left at None so that --data can refuse them when given)
+SCAN_DEFAULTS = {"d": 2, "K": 4, "n": [10, 100, 1000], "datasets": 8, "draws": 512, "seed": 0}
+#: --data: Monte-Carlo draws per s, and the cubature's work limit (point-atom evaluations, ~2 min)
+FILE_DRAWS, QUADRATURE_WORK = 4096, 2 * 10**9
+#: measured cubature points per atom at rtol 1e-8 (d = 1, 2), for the work estimate
+_POINTS_PER_ATOM = {1: 400, 2: 16_000}
+
+
 def add_gap_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``memverify separation gap``."""
-    p.description = ("Monte Carlo E_D[Loss-Gap_s] (= Fisher(P^_s, P_s), SEP-P41) for training sets "
-                     "drawn from an equal-weight Gaussian mixture (means ~ N(0, 4 I_d), covariance I), "
-                     "with 95 % "
-                     "t-intervals over data sets, the small-s asymptote d/(e^s - 1) and the departure point. "
-                     "With --data: the gap of that one training set against the mixture given by --means "
-                     "(covariance I); without --means only the empirical quantities are reported.")
-    p.add_argument("--d", type=integer("--d"), default=2, metavar="D", help="dimension (default: 2)")
-    p.add_argument("--K", type=integer("--K"), default=4, metavar="K", help="mixture components (default: 4)")
-    p.add_argument("--n", type=int_list("--n", maximum=MAX_GAP_N), default=[10, 100, 1000], metavar="N1,N2",
-                   help="training-set sizes (default: 10,100,1000)")
+    p.description = ("The DSM loss gap (= Fisher(P^_s, P_s), SEP-P41) in the OU convention of Ye et al. "
+                     "Without --data: a Monte-Carlo scan of E_D[Loss-Gap_s] over training sets drawn from an "
+                     "equal-weight mixture (means ~ N(0, 4 I_d), covariance I) with 95 % t-intervals, the "
+                     "small-s asymptote and the departure point. With --data FILE and --means FILE: the gap "
+                     "of that training set against the mixture sum_k w_k N(mu_k, Sigma) (--cov, --weights), "
+                     "by adaptive cubature with its error estimate (d <= 2) and by Monte Carlo side by side "
+                     "(--method). Every option is used or refused.")
+    p.add_argument("--d", type=integer("--d"), default=None, metavar="D", help="scan: dimension (default: 2)")
+    p.add_argument("--K", type=integer("--K"), default=None, metavar="K",
+                   help="scan: mixture components (default: 4)")
+    p.add_argument("--n", type=int_list("--n", maximum=MAX_GAP_N), default=None, metavar="N1,N2",
+                   help="scan: training-set sizes (default: 10,100,1000)")
     p.add_argument("--s", default="1e-4:3:13", metavar="A:B:M|S1,S2",
                    help="times (Ye convention): M log-spaced from A to B, or a list (default: 1e-4:3:13)")
-    p.add_argument("--datasets", type=integer("--datasets"), default=8, metavar="R",
-                   help="data sets per n (default: 8)")
-    p.add_argument("--draws", type=integer("--draws"), default=512, metavar="M",
-                   help="Monte Carlo points per gap (default: 512)")
-    p.add_argument("--seed", type=integer("--seed"), default=0, metavar="S",
-                   help="seed of the law and data (default: 0)")
-    p.add_argument("--reverse", action="store_true", help="also estimate the reverse Fisher E_{P_s}")
-    p.add_argument("--data", metavar="FILE", help="a training set (CSV or .npy, rows = points)")
-    p.add_argument("--means", metavar="FILE", help="with --data: the mixture means (K rows, covariance I)")
+    p.add_argument("--datasets", type=integer("--datasets"), default=None, metavar="R",
+                   help="scan: data sets per n (default: 8)")
+    p.add_argument("--draws", type=integer("--draws"), default=None, metavar="M",
+                   help=f"Monte Carlo points per gap (default: 512 in the scan, {FILE_DRAWS} with --data)")
+    p.add_argument("--seed", type=integer("--seed"), default=None, metavar="S",
+                   help="seed of the law, the data and the Monte Carlo (default: 0)")
+    p.add_argument("--reverse", action="store_true",
+                   help="also the reverse Fisher E_{P_s}||score^ - score||^2 (under the true law)")
+    p.add_argument("--data", metavar="FILE",
+                   help="your training set (CSV, .npy or builtin:NAME; rows = points)")
+    p.add_argument("--means", metavar="FILE", help="with --data: the true mixture's means (K rows)")
+    p.add_argument("--cov", metavar="C|FILE",
+                   help="with --means: the common covariance, a number c (c I) or a d x d file (default: I)")
+    p.add_argument("--weights", metavar="W1,W2|FILE",
+                   help="with --means: positive mixture weights, normalised (default: equal)")
+    p.add_argument("--method", choices=("quadrature", "mc", "both"), default=None,
+                   help="with --means: cubature (d <= 2), Monte Carlo, or both side by side "
+                        "(default: both for d <= 2, mc above)")
+    p.add_argument("--rtol", type=float_list("--rtol", 1e-13, 0.1, max_items=1), default=None, metavar="R",
+                   help="cubature's relative error target (default: 1e-8)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _given(args: argparse.Namespace, names: list[str]) -> list[str]:
+    return [f"--{n}" for n in names if getattr(args, n) not in (None, False)]
+
+
 def _validate(args: argparse.Namespace) -> list[float]:
-    if args.d < 1 or args.K < 1:
-        raise SeparationError(f"--d and --K must be positive, got {args.d}, {args.K}")
-    if args.datasets < 1 or args.draws < 2 or args.seed < 0:
-        raise SeparationError("--datasets >= 1, --draws >= 2 and --seed >= 0 are required")
+    if args.data:
+        scan_only = _given(args, ["d", "K", "n", "datasets"])
+        if scan_only:
+            raise SeparationError(f"{scan_only[0]} belongs to the scan over generated data; with --data the "
+                                  "dimension and size are read from the file")
+        if not args.means:
+            extra = _given(args, ["cov", "weights", "method", "rtol", "reverse"])
+            if extra:
+                raise SeparationError(f"{extra[0]} describes the gap against a true law: give --means too")
+        elif args.method == "quadrature":
+            mc_only = _given(args, ["draws", "seed"])
+            if mc_only:
+                raise SeparationError(f"{mc_only[0]} is Monte Carlo's; not used with --method quadrature")
+        if args.method == "mc" and args.rtol is not None:
+            raise SeparationError("--rtol is the cubature's; not used with --method mc")
+    else:
+        for option in ("means", "cov", "weights", "rtol"):
+            if getattr(args, option) is not None:
+                raise SeparationError(f"--{option} needs --data (the scan draws its own data and law)")
+        if args.method not in (None, "mc"):
+            raise SeparationError("the scan over generated data sets is Monte Carlo only; for the cubature "
+                                  "of one training set give --data and --means")
+        for key, value in SCAN_DEFAULTS.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
+        if args.d < 1 or args.K < 1:
+            raise SeparationError(f"--d and --K must be positive, got {args.d}, {args.K}")
+        if args.datasets < 1:
+            raise SeparationError("--datasets >= 1 is required")
+    draws = args.draws if args.draws is not None else (FILE_DRAWS if args.data else SCAN_DEFAULTS["draws"])
+    seed_ = args.seed if args.seed is not None else 0
+    if draws < 2 or seed_ < 0:
+        raise SeparationError("--draws >= 2 and --seed >= 0 are required")
     limits = (("--d", args.d, MAX_GAP_D), ("--K", args.K, MAX_K), ("--datasets", args.datasets, MAX_DATASETS),
-              ("--draws", args.draws, MAX_DRAWS), ("--seed", args.seed, MAX_SEED))
+              ("--draws", draws, MAX_DRAWS), ("--seed", seed_, MAX_SEED))
     for option, value, limit in limits:
-        if value > limit:
+        if value is not None and value > limit:
             raise SeparationError(f"{option} must be at most {limit:,} (the limit), got {value:,}")
-    if args.means and not args.data:
-        raise SeparationError("--means needs --data")
+    args.draws, args.seed = draws, seed_
     grid = args.s.strip()
     if ":" in grid and grid.count(":") == 2:
         count = grid.rsplit(":", 1)[1].strip()
@@ -114,33 +168,94 @@ def _load(spec: str, what: str, max_rows: int | None = None) -> np.ndarray:
     return np.array([[float(v) for v in row] for row in rows], dtype=float)
 
 
+def _numbers(spec: str, what: str) -> np.ndarray | None:
+    """A comma list of plain decimal numbers, or None when ``spec`` is not one (then it is a file)."""
+    from ..inputs import InputError, number
+
+    parts = [p.strip() for p in spec.split(",")]
+    if not all(p and (p[0].isdigit() or p[0] in "+-.") for p in parts):
+        return None
+    try:
+        return np.array([float(number(p, what)) for p in parts], dtype=float)
+    except (InputError, ValueError, OverflowError) as exc:
+        raise SeparationError(f"{what}: {exc}") from None
+
+
+def _law(args: argparse.Namespace, d: int):
+    means = _load(args.means, "--means", MAX_K)
+    if means.shape[1] != d:
+        raise SeparationError(f"--means: {means.shape[1]} columns, the data have {d}")
+    cov = None
+    if args.cov is not None:
+        value = _numbers(args.cov, "--cov")
+        if value is not None and len(value) != 1:
+            raise SeparationError("--cov: one number (c I) or a d x d file")
+        cov = value[0] if value is not None else _load(args.cov, "--cov")
+    weights = None
+    if args.weights is not None:
+        weights = _numbers(args.weights, "--weights")
+        weights = _load(args.weights, "--weights").ravel() if weights is None else weights
+        if len(weights) != len(means):
+            raise SeparationError(f"--weights: {len(weights)} values for {len(means)} means")
+    return mixture(means, cov, weights)
+
+
 def _file_command(args: argparse.Namespace, s: list[float]) -> dict[str, Any]:
-    data = _load(args.data, "--data")
+    data = _load(args.data, "--data", MAX_GAP_N)
     if len(data) < 2:
         raise SeparationError("--data: need at least two training points")
     n, d = data.shape
+    if d > MAX_GAP_D:
+        raise SeparationError(f"--data: dimension {d:,} exceeds the limit of {MAX_GAP_D:,}")
     nn = nearest_neighbour(data)
     out: dict[str, Any] = {"n": n, "d": d, "nearest_neighbour": nn,
                            "predicted_departure_s": math.log1p(nn**2)}  # sigma/alpha = nn
     if not args.means:
         out["note"] = "no --means: the true law is unknown, only empirical quantities are reported"
         return out
-    means = _load(args.means, "--means")
-    if means.shape[1] != d:
-        raise SeparationError(f"--means: {means.shape[1]} columns, the data have {d}")
-    law = MixtureLaw(means, np.eye(d))
-    rng = np.random.default_rng(args.seed)
+    law = _law(args, d)
+    method = args.method or ("both" if d <= QUADRATURE_MAX_D else "mc")
+    if method != "mc" and d > QUADRATURE_MAX_D:
+        raise SeparationError(f"--method {method}: the cubature covers d <= {QUADRATURE_MAX_D} (its cost "
+                              f"grows like 81^(d/2) points per cell), the data have d = {d}: use --method mc")
+    methods = ["quadrature", "mc"] if method == "both" else [method]
+    if "quadrature" in methods:
+        work = len(s) * n * (n + len(law.means)) * _POINTS_PER_ATOM[d] * (1 + args.reverse)
+        check_work(work, QUADRATURE_WORK, "the cubature's work len(s) x n x (n + K) x points per atom",
+                   "use --method mc, fewer --s values or a smaller training set")
+    if "mc" in methods:
+        check_work(len(s) * args.draws * (n + len(law.means)) * d * (1 + args.reverse), GAP_WORK,
+                   "the Monte-Carlo work len(s) x draws x (n + K) x d", "lower --draws")
+    if args.method is None and d > QUADRATURE_MAX_D:
+        out["note"] = f"d = {d} > {QUADRATURE_MAX_D}: Monte Carlo only (the cubature covers d <= 2)"
+    out["law"] = {"K": len(law.means), "weights": law.weights.tolist(), "cov": law.cov.tolist()}
+    rtol = args.rtol[0] if args.rtol else 1e-8
     rows = []
     for sj in s:
-        vals = [loss_gap(data, sj, law, max(2, args.draws // 8), rng) for _ in range(8)]
-        mean, half = t95(vals)
-        rows.append({"s": sj, "gap": mean, "half": half, "asymptote": float(asymptote(sj, [1.0] * d)[0])})
+        row: dict[str, Any] = {"s": sj, "asymptote": float(asymptote(sj, np.linalg.eigvalsh(law.cov))[0])}
+        for reverse in (False, True) if args.reverse else (False,):
+            for m in methods:
+                r = dsm_gap(data, law.means, sj, cov=law.cov, weights=law.weights, method=m, reverse=reverse,
+                            rtol=rtol, draws=args.draws, seed=args.seed)
+                row[("reverse_" if reverse else "") + m] = r.to_json()
+        if len(methods) == 2:
+            q, mc = row["quadrature"], row["mc"]
+            row["agree"] = abs(q["value"] - mc["value"]) <= mc["error"] + q["error"]
+        rows.append(row)
+    out["methods"] = methods
     out["rows"] = rows
     return out
 
 
+def _describe(r: dict[str, Any]) -> str:
+    if r["method"] == "quadrature":
+        flag = "" if r["converged"] else ", NOT converged: cell budget spent"
+        return f"quadrature {r['value']:.10g} +- {r['error']:.2g} (estimate{flag})"
+    return f"Monte Carlo {r['value']:.5g} +- {r['error']:.2g} (95 %)"
+
+
 def gap_command(args: argparse.Namespace) -> int:
-    """``memverify separation gap``: the scan, one line per (n, s), or JSON."""
+    """``memverify separation gap``: the scan, one line per (n, s), or one training set; or JSON."""
     s = _validate(args)
     if args.data:
         out = _file_command(args, s)
@@ -149,9 +264,17 @@ def gap_command(args: argparse.Namespace) -> int:
             return 0
         print(f"training set: n = {out['n']}, d = {out['d']}, mean nearest-neighbour distance "
               f"{out['nearest_neighbour']:.4g}; predicted departure s ~ {out['predicted_departure_s']:.3g}")
+        if "law" in out:
+            print(f"true law: {out['law']['K']} components, weights "
+                  f"{', '.join(f'{w:.4g}' for w in out['law']['weights'])}; Loss-Gap_s = Fisher(P^_s, P_s)")
         for r in out.get("rows", []):
-            print(f"  s = {r['s']:.3g}: gap = {r['gap']:.5g} +- {r['half']:.2g}  "
-                  f"asymptote {r['asymptote']:.5g}")
+            parts = [_describe(r[m]) for m in out["methods"]]
+            if "agree" in r:
+                parts.append("agree" if r["agree"] else "DISAGREE (outside both error bars)")
+            print(f"  s = {r['s']:.3g}: {'; '.join(parts)}; asymptote {r['asymptote']:.5g}")
+            if args.reverse:
+                parts = [_describe(r["reverse_" + m]) for m in out["methods"]]
+                print("      reverse Fisher: " + "; ".join(parts))
         if "note" in out:
             print(out["note"])
         return 0

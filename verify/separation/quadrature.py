@@ -114,9 +114,13 @@ class GapQuadrature:
 class _Problem:
     """Training set, mixture and coefficients at one s, all mpf."""
 
-    def __init__(self, data, means, cov, s: Fraction) -> None:
+    def __init__(self, data, means, cov, s: Fraction, weights=None) -> None:
         self.X = [[_mp(v) for v in row] for row in data]
         self.M = [[_mp(v) for v in row] for row in means]
+        w = [mpmath.mpf(1)] * len(self.M) if weights is None else [_mp(v) for v in weights]
+        if len(w) != len(self.M) or any(v <= 0 for v in w):
+            raise SeparationError(f"weights must be {len(self.M)} positive numbers")
+        self.logw = [mpmath.log(v / mpmath.fsum(w)) for v in w]
         d = len(self.X[0])
         if any(len(r) != d for r in self.X + self.M) or len(cov) != d or any(len(r) != d for r in cov):
             raise SeparationError("data, means and covariance must share the dimension d (1 or 2)")
@@ -154,11 +158,11 @@ class _Problem:
             g = [-mpmath.fsum(wk * df[j] for wk, df in zip(w, diffs, strict=True)) / (tw * var)
                  for j in range(d)]
             projs, lq = [], []
-            for c in aM:
+            for c, lw in zip(aM, self.logw, strict=True):
                 df = [xj - c[j] for j, xj in enumerate(x)]
                 pr = [mpmath.fsum(Ai[r][k] * df[k] for k in range(d)) for r in range(d)]
                 projs.append(pr)
-                lq.append(-mpmath.fsum(p * q for p, q in zip(pr, df, strict=True)) / 2)
+                lq.append(lw - mpmath.fsum(p * q for p, q in zip(pr, df, strict=True)) / 2)
             top = max(lq)
             pi = [mpmath.exp(v - top) for v in lq]
             tp = mpmath.fsum(pi)
@@ -187,6 +191,8 @@ class _Problem:
                     # (base + sig z - mid) . delta = 0
                     nvec = [sig * dr for dr in delta]
                     c = mpmath.fsum(dr * (m - b) for dr, m, b in zip(delta, mid, base, strict=True))
+                    if metric is not None:  # unequal weights shift the mixture boundary
+                        c -= (self.logw[j] - self.logw[k]) / a
                     if max(abs(v) for v in nvec) > 0:
                         out.append((nvec, c))
         return out
@@ -212,14 +218,16 @@ def _residuals(values: dict[str, Any], dv: Any) -> dict[str, Any]:
 
 
 def gap_quadrature(data: list[list[Fraction]], means: list[list[Fraction]], cov: list[list[Fraction]],
-                   s: Fraction, digits: int = 30, degree: int = 4) -> GapQuadrature:
-    r"""The five averaged integrals at ``s`` and the SEP-P41 residuals
+                   s: Fraction, digits: int = 30, degree: int = 4,
+                   weights: list[Fraction] | None = None) -> GapQuadrature:
+    r"""The five averaged integrals at ``s`` (``d`` = 1 or 2; mixture ``weights`` exact, default
+    equal) and the SEP-P41 residuals
     :math:`\text{gap}-\text{Fisher}`, :math:`L(\nabla\log p)-(\text{Fisher}+d/\sigma^2-J)`,
     :math:`L(\nabla\log\hat p)-(d/\sigma^2-J)`, :math:`\mathbb E\lVert z/\sigma\rVert^2-d/\sigma^2`."""
     if digits < 15:
         raise SeparationError("digits must be >= 15")
     with mpmath.workdps(digits + 15):
-        P = _Problem(data, means, cov, s)
+        P = _Problem(data, means, cov, s, weights)
         zc = _cut(digits)
         tol = mpmath.mpf(10) ** (-(digits + 3)) / P.var
         acc = [mpmath.mpf(0)] * 5
@@ -384,7 +392,7 @@ def _edges(lo, hi, width, cands) -> list:
 def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], cov: list[list[Fraction]],
                       s: Fraction, digits: int = 30,
                       orders: tuple[tuple[int, int], tuple[int, int]] = ((24, 40), (32, 56)),
-                      width: Fraction = Fraction(2)) -> GapQuadrature:
+                      width: Fraction = Fraction(2), weights: list[Fraction] | None = None) -> GapQuadrature:
     r"""d = 2 version of :func:`gap_quadrature` in python-flint ``arb`` (ball arithmetic at
     digits + 15). :math:`z` is rotated (:math:`\varphi` is invariant) so that the steepest switching
     line is :math:`u_1=c`; the outer :math:`u_1\in[-Z_c,Z_c]` is cut into Gauss–Legendre panels of
@@ -404,7 +412,7 @@ def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], c
     ctx.dps = dps
     try:
         with mpmath.workdps(dps):
-            P = _Problem(data, means, cov, s)
+            P = _Problem(data, means, cov, s, weights)
             if P.d != 2:
                 raise SeparationError("gap_quadrature_2d needs d = 2")
             zc = _arb(_cut(digits))
@@ -412,6 +420,7 @@ def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], c
             Ai = [[_arb(v) for v in row] for row in P.Ainv]
             aX = [[a * _arb(v) for v in row] for row in P.X]
             aM = [[a * _arb(v) for v in row] for row in P.M]
+            wM = [_arb(mpmath.exp(v)) for v in P.logw]
             norm = 1 / (2 * arb.pi())
             n_data = len(P.X) * (len(P.X) - 1) // 2
             lines_all = []
@@ -477,11 +486,11 @@ def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], c
                         g_0 = -g_0 / (tw * var)
                         g_1 = -g_1 / (tw * var)
                         tp = q_0 = q_1 = arb(0)
-                        for c in cM:
+                        for c, wk in zip(cM, wM, strict=True):
                             u0, u1 = c[0] + s1, c[1] + s2
                             p0 = Ai[0][0] * u0 + Ai[0][1] * u1
                             p1 = Ai[1][0] * u0 + Ai[1][1] * u1
-                            pk = (-(p0 * u0 + p1 * u1) / 2).exp()
+                            pk = wk * (-(p0 * u0 + p1 * u1) / 2).exp()
                             tp += pk
                             q_0 += pk * p0
                             q_1 += pk * p1

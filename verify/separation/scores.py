@@ -5,8 +5,10 @@ r"""Scores in the convention of Ye, Zhu, Tao, Chen (arXiv 2511.03202): the OU pr
 * empirical score of :math:`\hat P_s=\frac1n\sum_i\mathcal N(\alpha x_i,\sigma^2I)`:
   :math:`\nabla\log\hat p_s(x)=-\sigma^{-2}\sum_iw_i(x)(x-\alpha x_i)`,
   :math:`w=\operatorname{softmax}(-\lVert x-\alpha x_i\rVert^2/2\sigma^2)`;
-* true score of the Gaussian mixture :math:`\frac1K\sum_k\mathcal N(\mu_k,\Sigma)`:
-  :math:`\nabla\log p_s(x)=-\sum_k\pi_k(x)A^{-1}(x-\alpha\mu_k)`, :math:`A=\alpha^2\Sigma+\sigma^2I`.
+* true score of the Gaussian mixture :math:`\sum_kw_k\mathcal N(\mu_k,\Sigma)` (weights default
+  to :math:`1/K`): :math:`\nabla\log p_s(x)=-\sum_k\pi_k(x)A^{-1}(x-\alpha\mu_k)`,
+  :math:`\pi=\operatorname{softmax}(\log w_k-\tfrac12(x-\alpha\mu_k)^\top A^{-1}(x-\alpha\mu_k))`,
+  :math:`A=\alpha^2\Sigma+\sigma^2I`.
 
 Each is written twice: float64 batches (numpy, log-sum-exp) and mpmath at the caller's
 precision for one point (exact rational inputs converted once; no float enters).
@@ -46,22 +48,35 @@ def coefficients_mp(s: Any) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class MixtureLaw:
-    """Equal-weight Gaussian mixture: means (K, d) and a common covariance (d, d)."""
+    r"""Gaussian mixture :math:`\sum_kw_k\mathcal N(\mu_k,\Sigma)`: means (K, d), a common covariance
+    (d, d) and weights (K,), normalised to sum 1 (default: equal)."""
 
     means: np.ndarray
     cov: np.ndarray
+    weights: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.means.ndim != 2 or self.cov.shape != (self.means.shape[1],) * 2:
             raise SeparationError("a mixture needs means (K, d) and a (d, d) covariance")
+        K = len(self.means)
+        w = np.full(K, 1.0 / K) if self.weights is None else np.asarray(self.weights, dtype=float)
+        if w.shape != (K,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise SeparationError(f"mixture weights must be {K} positive numbers, got {np.ravel(w).tolist()}")
+        object.__setattr__(self, "weights", w / w.sum())
 
     @property
     def d(self) -> int:
         return self.means.shape[1]
 
+    @property
+    def log_weights(self) -> np.ndarray:
+        return np.log(self.weights)
+
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """n i.i.d. draws (labels uniform)."""
-        labels = rng.integers(0, len(self.means), n)
+        """n i.i.d. draws (labels drawn with the mixture weights)."""
+        K = len(self.means)
+        equal = bool(np.all(self.weights == self.weights[0]))  # the historical stream for equal weights
+        labels = rng.integers(0, K, n) if equal else rng.choice(K, size=n, p=self.weights)
         chol = np.linalg.cholesky(self.cov)
         return self.means[labels] + rng.standard_normal((n, self.d)) @ chol.T
 
@@ -91,7 +106,7 @@ def gmm_score(x: Any, s: float, law: MixtureLaw) -> np.ndarray:
     Ainv = np.linalg.inv(A)
     diff = X[:, None, :] - alpha * law.means[None, :, :]  # (B, K, d)
     proj = diff @ Ainv  # (B, K, d)
-    logits = -0.5 * (proj * diff).sum(axis=2)
+    logits = law.log_weights[None, :] - 0.5 * (proj * diff).sum(axis=2)
     logits -= logits.max(axis=1, keepdims=True)
     pi = np.exp(logits)
     pi /= pi.sum(axis=1, keepdims=True)
@@ -128,8 +143,9 @@ def empirical_score_mp(x: Sequence[Any], s: Any, data: Sequence[Sequence[Any]]) 
 
 
 def gmm_score_mp(x: Sequence[Any], s: Any, means: Sequence[Sequence[Any]],
-                 cov: Sequence[Sequence[Any]]) -> list:
-    r""":math:`\nabla\log p_s(x)` of the Gaussian mixture for one point in mpmath."""
+                 cov: Sequence[Sequence[Any]], weights: Sequence[Any] | None = None) -> list:
+    r""":math:`\nabla\log p_s(x)` of the Gaussian mixture for one point in mpmath (``weights``: exact
+    positive numbers, normalised here; default equal)."""
     import mpmath
 
     (xv,) = _mp_rows([x])
@@ -137,14 +153,15 @@ def gmm_score_mp(x: Sequence[Any], s: Any, means: Sequence[Sequence[Any]],
     S = mpmath.matrix(_mp_rows(cov))
     alpha, var = coefficients_mp(s)
     d = len(xv)
+    logw = [mpmath.mpf(0)] * len(mu) if weights is None else [mpmath.log(w) for w in _mp_rows([weights])[0]]
     A = alpha**2 * S + var * mpmath.eye(d)
     Ainv = A**-1
     projs, logits = [], []
-    for m in mu:
+    for m, lw in zip(mu, logw, strict=True):
         diff = mpmath.matrix([xj - alpha * mj for xj, mj in zip(xv, m, strict=True)])
         proj = Ainv * diff
         projs.append(proj)
-        logits.append(-mpmath.fsum(diff[j] * proj[j] for j in range(d)) / 2)
+        logits.append(lw - mpmath.fsum(diff[j] * proj[j] for j in range(d)) / 2)
     top = max(logits)
     pi = [mpmath.exp(v - top) for v in logits]
     total = mpmath.fsum(pi)
