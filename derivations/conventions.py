@@ -131,6 +131,11 @@ class MapCheck:
     seconds: float = 0.0
     numeric_worst: float | None = None  # max |difference| of the numeric cross-check
 
+    @property
+    def holds(self) -> bool:
+        """The pass flag, named as on every result object of :mod:`derivations` (``passed``)."""
+        return self.passed
+
     def get(self, name: str) -> tuple[str, bool, str]:
         """The check called ``name`` (KeyError if absent)."""
         for check in self.checks:

@@ -102,12 +102,26 @@ _XK = sp.Symbol("X_k", real=True)
 
 @dataclass(frozen=True)
 class NumericCheck:
-    r"""A quantity at :math:`t_k = 2^{-k}` (growing precision) against its claimed limit."""
+    r"""A quantity at :math:`t_k = 2^{-k}` (growing precision) against its claimed limit.
+
+    ``holds`` (the pass flag of every :mod:`derivations` result) is ``agrees``; ``passed`` is an
+    alias of it.
+    """
 
     label: str
     rows: tuple[tuple[str, str], ...]  # (t_k, value)
     fitted_rate: str  # slope of log|value - L| (finite L) or log|value| (infinite L) against log t
     agrees: bool
+
+    @property
+    def holds(self) -> bool:
+        """The pass flag, named as on every result object of :mod:`derivations` (``agrees``)."""
+        return self.agrees
+
+    @property
+    def passed(self) -> bool:
+        """Alias of :attr:`holds`, kept for compatibility."""
+        return self.agrees
 
     def to_json(self) -> dict[str, Any]:
         return _to_json(self)

@@ -21,6 +21,7 @@ code generator can emit the max-shifted softmax.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -29,7 +30,14 @@ from sympy import stats
 
 from .schedules import Schedule, T
 
-__all__ = ["MixtureField", "OracleDerivation", "derive", "data_symbols", "space_symbols"]
+__all__ = ["FIELD_NAMES", "MixtureField", "OracleDerivation", "derive", "data_symbols", "space_symbols"]
+
+#: The fields of every :class:`OracleDerivation`, in order: ``derivation[name]`` is a
+#: :class:`MixtureField` (``derivation.fields()`` gives them all as a dict).
+FIELD_NAMES: tuple[str, ...] = ("denoiser", "velocity", "score", "drift_backward", "drift_forward")
+
+#: The named parts of a :class:`MixtureField` (``field[part]``, ``field.keys()``).
+MIXTURE_PARTS: tuple[str, ...] = ("logits", "components", "weights", "explicit", "shifted")
 
 
 def space_symbols(d: int) -> sp.Matrix:
@@ -44,7 +52,21 @@ def data_symbols(n: int, d: int) -> sp.Matrix:
 
 @dataclass(frozen=True)
 class MixtureField:
-    r"""A softmax mixture :math:`F(x,t) = \sum_i w_i(x,t)\,F_i(x,t)`, :math:`w=\operatorname{softmax}(E)`."""
+    r"""A softmax mixture :math:`F(x,t) = \sum_i w_i(x,t)\,F_i(x,t)`, :math:`w=\operatorname{softmax}(E)`.
+
+    Indexing:
+
+    * ``field[i]`` (an int) is the conditional field :math:`F_i` of atom ``i`` (a column
+      Matrix); ``len(field)`` is the number of atoms and ``iter(field)`` runs over the
+      :math:`F_i`;
+    * ``field[part]`` (a string of :data:`MIXTURE_PARTS`, also ``field.keys()``) is a named part:
+      ``"logits"`` (the :math:`E_i`), ``"components"`` (the :math:`F_i`), ``"weights"`` (the
+      softmax weights, max-shifted form, a column of ``n``), ``"explicit"`` and ``"shifted"``
+      (the whole field in either form).
+
+    The fields of a derivation are indexed by name: ``derive(s)["velocity"]``. In a notebook a
+    field renders as LaTeX (``_repr_latex_``, :func:`derivations.printing.to_latex`).
+    """
 
     name: str
     logits: tuple[sp.Expr, ...]
@@ -52,7 +74,52 @@ class MixtureField:
 
     @property
     def n(self) -> int:
+        """The number of atoms (of mixture components)."""
         return len(self.logits)
+
+    def __len__(self) -> int:
+        return len(self.components)
+
+    def __iter__(self) -> Iterator[sp.Matrix]:
+        return iter(self.components)
+
+    def keys(self) -> tuple[str, ...]:
+        """The named parts, :data:`MIXTURE_PARTS`."""
+        return MIXTURE_PARTS
+
+    def __getitem__(self, key: int | str):
+        if isinstance(key, str):
+            if key not in MIXTURE_PARTS:
+                raise KeyError(f"{key!r}: a MixtureField has the parts {', '.join(MIXTURE_PARTS)} "
+                               "(and field[i] is the component of atom i)")
+            if key == "logits":
+                return self.logits
+            if key == "components":
+                return self.components
+            if key == "weights":
+                return self.weights()
+            return getattr(self, key)()
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise TypeError(f"a MixtureField is indexed by an atom (int) or a part name (str), "
+                            f"not {type(key).__name__}")
+        return self.components[key]
+
+    def weights(self, form: str = "shifted") -> sp.Matrix:
+        r"""The softmax weights :math:`w_i = e^{E_i}/\sum_j e^{E_j}` as a column of ``n``:
+        ``"shifted"`` (:math:`e^{E_i-M}/\sum_j e^{E_j-M}`, :math:`M=\max_j E_j`) or ``"explicit"``."""
+        if form not in ("shifted", "explicit"):
+            raise ValueError(f"form must be 'shifted' or 'explicit', not {form!r}")
+        shift = 0
+        if form == "shifted":
+            shift = sp.Max(*self.logits) if self.n > 1 else self.logits[0]
+        kernels = [sp.exp(e - shift) for e in self.logits]
+        total = sp.Add(*kernels)
+        return sp.Matrix([k / total for k in kernels])
+
+    def _repr_latex_(self) -> str:
+        from .printing import to_latex
+
+        return to_latex(self, delimiters=True)
 
     def explicit(self) -> sp.Matrix:
         """The unshifted expression :math:`\\sum_i e^{E_i} F_i / \\sum_j e^{E_j}` (for identities)."""
@@ -109,6 +176,9 @@ class OracleDerivation:
     r"""The oracle fields of a schedule over a training set of ``n`` atoms in :math:`\mathbb R^d`.
 
     ``data`` may be symbolic (default: :func:`data_symbols`) or an exact rational matrix.
+    A derivation is indexed by field name like a read-only mapping: ``D["velocity"]`` is a
+    :class:`MixtureField`, ``D.keys()`` / ``list(D)`` are :data:`FIELD_NAMES`, ``"score" in D``.
+    In a notebook it renders as LaTeX (:func:`derivations.printing.to_latex`).
     """
 
     def __init__(self, schedule: Schedule, n: int, d: int, data: sp.Matrix | None = None):
@@ -245,8 +315,35 @@ class OracleDerivation:
              for b, sc in zip(self.velocity.components, self.component_scores, strict=True)),
         )
 
+    # -- by name ------------------------------------------------------------------------------
+    def __getitem__(self, name: str) -> MixtureField:
+        """The field called ``name`` (one of :data:`FIELD_NAMES`), e.g. ``D["velocity"]``."""
+        if name in ("denoiser", "velocity", "score"):
+            return getattr(self, name)
+        if name in ("drift_backward", "drift_forward"):
+            return self.drift(name.removeprefix("drift_"))
+        raise KeyError(f"unknown field {name!r} (the fields are {', '.join(FIELD_NAMES)})")
+
+    def keys(self) -> tuple[str, ...]:
+        """The field names, :data:`FIELD_NAMES`."""
+        return FIELD_NAMES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FIELD_NAMES)
+
+    def __len__(self) -> int:
+        return len(FIELD_NAMES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in FIELD_NAMES
+
+    def _repr_latex_(self) -> str:
+        from .printing import to_latex
+
+        return to_latex(self, delimiters=True)
+
     def fields(self) -> dict[str, MixtureField]:
-        """Every derived field by name."""
+        """Every derived field by name (as ``{name: self[name] for name in self}``)."""
         return {
             "denoiser": self.denoiser,
             "velocity": self.velocity,

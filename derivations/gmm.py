@@ -87,6 +87,11 @@ class SymbolicResult:
     seconds: float
     detail: str = ""
 
+    @property
+    def holds(self) -> bool:
+        """The pass flag, named as on every result object of :mod:`derivations` (``zero``)."""
+        return self.zero
+
 
 def symbolic_result(key: str, title: str, residuals, detail: str = "", kernels=None) -> SymbolicResult:
     """Decide that every residual is identically 0 (:func:`derivations.identities.residual_is_zero`)."""

@@ -62,6 +62,12 @@ class Identity:
     mixture: Callable[[OracleDerivation], Pair]
     component: Callable[[OracleDerivation, int], sp.Matrix]
 
+    def _repr_latex_(self) -> str:
+        """The statement, ``$...$``-delimited (Jupyter renders it)."""
+        from .printing import to_latex
+
+        return to_latex(self, delimiters=True)
+
 
 def _as_matrix(e) -> sp.Matrix:
     return e if isinstance(e, sp.MatrixBase) else sp.Matrix([e])
@@ -316,14 +322,29 @@ def is_identically_zero(expr: sp.Expr) -> tuple[bool, str]:
 
 @dataclass(frozen=True)
 class SymbolicCheck:
-    """Outcome of a symbolic identity check."""
+    """Outcome of a symbolic identity check.
+
+    ``holds`` is True when the residual was proved identically zero (``method`` says how).
+    ``zero`` is an alias of ``holds``, kept for compatibility: every result object of
+    :mod:`derivations` names its pass flag ``holds``.
+    """
 
     identity: str
     schedule: str
     scope: str  # "component" or "mixture N=3, d=2"
-    zero: bool
+    holds: bool
     method: str
     seconds: float
+
+    @property
+    def zero(self) -> bool:
+        """Alias of :attr:`holds` (the residual is identically zero)."""
+        return self.holds
+
+    def _repr_latex_(self) -> str:
+        from .printing import to_latex
+
+        return to_latex(self, delimiters=True)
 
 
 def check_symbolic(ident: Identity, D: OracleDerivation, scope: str = "component") -> SymbolicCheck:
@@ -361,7 +382,10 @@ def check_symbolic(ident: Identity, D: OracleDerivation, scope: str = "component
 
 @dataclass(frozen=True)
 class NumericCheck:
-    """Certified residual bounds of an identity at random exact-rational points (arb balls)."""
+    """Certified residual bounds of an identity at random exact-rational points (arb balls).
+
+    ``holds`` is the pass flag (``passed`` is an alias, kept for compatibility).
+    """
 
     identity: str
     schedule: str
@@ -370,12 +394,18 @@ class NumericCheck:
     max_abs_residual: str  # upper bound of |lhs - rhs| over the points (decimal string)
     max_relative: str  # upper bound of |lhs - rhs| / max(1, |lhs|, |rhs|)
     tolerance: str
-    passed: bool
+    #: every ball bound of the relative residual is below ``tolerance`` (``passed`` is an alias)
+    holds: bool
     worst_point: dict
     seconds: float
     #: a point where some residual ball excludes 0 with a bound above tolerance: a certified
     #: counterexample (exact rationals as strings), else None
     refuted_at: dict | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Alias of :attr:`holds`, kept for compatibility."""
+        return self.holds
 
 
 @lru_cache(maxsize=32)

@@ -54,6 +54,11 @@ class LimitCheck:
     note: str = ""
     seconds: float = 0.0
 
+    @property
+    def holds(self) -> bool:
+        """The pass flag, named as on every result object of :mod:`derivations` (``agrees``)."""
+        return self.agrees
+
 
 def schedule_factor(schedule: Schedule) -> sp.Expr:
     r"""The L'Hôpital factor :math:`F=\kappa'/(1/A)' = -(\alpha/\sigma)'\sigma^2/\dot\sigma`, simplified."""
@@ -115,6 +120,11 @@ class WeightLimit:
     predicted_rate: str = ""
     agrees: bool = False
     seconds: float = 0.0
+
+    @property
+    def holds(self) -> bool:
+        """The pass flag, named as on every result object of :mod:`derivations` (``agrees``)."""
+        return self.agrees
 
 
 def _sq(v) -> Any:

@@ -11,6 +11,12 @@ Like SymPy's printers, there is one data structure and one printer per output ta
   :func:`derivations.identities.check_symbolic`, :mod:`derivations.limits`); no formula is
   typed in here.
 * :func:`to_text`, :func:`to_json` and :func:`to_latex_document` print a report (or several).
+* :func:`to_latex` is the one-call LaTeX of a single object: a SymPy expression or matrix, a
+  :class:`~derivations.fields.MixtureField`, a derivation
+  (:class:`~derivations.fields.OracleDerivation` or :class:`DerivationReport`), an
+  :class:`~derivations.identities.Identity`, a
+  :class:`~derivations.identities.SymbolicCheck` or a :class:`ReportEntry`. The objects'
+  ``_repr_latex_`` (what Jupyter shows) is ``to_latex(obj, delimiters=True)``.
 * :func:`compile_pdf` runs a LaTeX engine on a written document; :func:`write_text_atomic`
   writes a file atomically.
 
@@ -37,13 +43,14 @@ from pathlib import Path
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .fields import OracleDerivation, derive
+from .fields import MixtureField, OracleDerivation, derive
 from .identities import IDENTITIES, check_symbolic
 from .limits import schedule_factor, schedule_factor_limit
 from .schedules import Schedule, T
 
 __all__ = [
     "new_file_mode",
+    "to_latex",
     "ReportEntry",
     "DerivationReport",
     "derivation_report",
@@ -74,7 +81,9 @@ class ReportEntry:
     the component residual :math:`r_i` (exactly 0 when the check proved it vanishes, else
     simplified), ``statement`` its LaTeX statement and ``holds``/``method`` the result of
     :func:`check_symbolic`. For a limit,
-    ``holds``/``method`` record the numeric cross-check.
+    ``holds``/``method`` record the numeric cross-check. ``holds`` is the pass flag of every
+    :mod:`derivations` result object (``SymbolicCheck.zero``, ``NumericCheck.passed`` are its
+    aliases there); it is None for a plain expression.
     """
 
     key: str
@@ -89,6 +98,9 @@ class ReportEntry:
     holds: bool | None = None
     method: str = ""
     description_latex: str = ""
+
+    def _repr_latex_(self) -> str:
+        return to_latex(self, delimiters=True)
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,13 @@ class DerivationReport:
             if e.key == key:
                 return e
         raise KeyError(key)
+
+    def __getitem__(self, key: str) -> ReportEntry:
+        """``report[key]`` is :meth:`entry`."""
+        return self.entry(key)
+
+    def _repr_latex_(self) -> str:
+        return to_latex(self, delimiters=True)
 
 
 def _scalar_or_matrix(expr: sp.Basic) -> sp.Basic:
@@ -313,7 +332,7 @@ def derivation_report(schedule: Schedule, n: int = 1, d: int = 1) -> DerivationR
 
     for ident in IDENTITIES:
         result = check_symbolic(ident, D, "component")
-        if result.zero:  # proved identically zero by the check: no need to simplify it again
+        if result.holds:  # proved identically zero by the check: no need to simplify it again
             residual = _scalar_or_matrix(sp.zeros(*ident.component(D, 0).shape))
         else:
             residual = tidy(ident.component(D, 0))
@@ -323,7 +342,7 @@ def derivation_report(schedule: Schedule, n: int = 1, d: int = 1) -> DerivationR
             description_latex=rf"symbolic check of the per-component residual $r_i$, scope: "
                               rf"{latex_escape(result.scope)}",
             kind="identity", lhs_text="r_i", lhs_latex="r_i", statement=ident.statement,
-            holds=bool(result.zero), method=result.method,
+            holds=bool(result.holds), method=result.method,
         ))
     return DerivationReport(schedule, n, d, tuple(entries), _collect_symbols(entries), tuple(notes),
                             time.perf_counter() - start)
@@ -377,6 +396,101 @@ def _discretization_entries(schedule: Schedule, mk) -> list[ReportEntry]:
                    r"by L'H\^opital in regular coordinates"),
                   ("-sigma/sigma'", r"-\sigma/\dot\sigma")))
     return out
+
+
+# -- one object as LaTeX ------------------------------------------------------------------------
+
+def _math_text(text: str) -> str:
+    r"""Plain text inside ``\text{...}`` in math mode (KaTeX/MathJax and LaTeX safe)."""
+    out = []
+    for ch in text:
+        if ch in "\\{}$&#^~%":
+            continue
+        out.append(" " if ch == "_" else ch)
+    return "".join(out)
+
+
+def _mixture_latex(field: MixtureField, atoms: Sequence[int] | None = None) -> list[str]:
+    name = rf"\text{{{_math_text(field.name)}}}"
+    n = field.n
+    weights = (rf"w=\operatorname{{softmax}}(E_0,\dots,E_{{{n - 1}}})" if n > 1 else r"w_0=1")
+    rows = [rf"{name}(x,t) &= \sum_{{i=0}}^{{{n - 1}}} w_i(x,t)\,F_i(x,t),\quad {weights}"]
+    shown = range(n) if atoms is None else atoms
+    for i in shown:
+        rows.append(rf"E_{{{i}}} &= {sp.latex(field.logits[i])}")
+        rows.append(rf"F_{{{i}}} &= {sp.latex(_scalar_or_matrix(field.components[i]))}")
+    if atoms is not None and len(shown) < n:
+        rows.append(rf"&\text{{(atom {', '.join(map(str, shown))} of {n} shown; the others are "
+                    r"the same with their own data)}")
+    return rows
+
+
+def _aligned(rows: Sequence[str]) -> str:
+    return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+
+
+def to_latex(obj, *, delimiters: bool = False) -> str:
+    r"""The LaTeX of one derived object, in one call.
+
+    ``obj`` is any of:
+
+    * a SymPy expression or matrix: :func:`sympy.latex` of it;
+    * a :class:`~derivations.fields.MixtureField`: the mixture
+      :math:`F=\sum_i w_iF_i`, :math:`w=\operatorname{softmax}(E)`, with every logit
+      :math:`E_i` and component :math:`F_i` (an ``aligned`` block);
+    * a derivation, :class:`~derivations.fields.OracleDerivation` (from
+      :func:`~derivations.fields.derive`): the schedule's coefficients, the logits and, for atom
+      0, the component of every field; or a :class:`DerivationReport` (from
+      :func:`derivation_report`): every entry;
+    * an :class:`~derivations.identities.Identity` (its statement), a
+      :class:`~derivations.identities.SymbolicCheck` (its residual :math:`\equiv 0` or not) or
+      a :class:`ReportEntry`.
+
+    Returns math-mode LaTeX; with ``delimiters=True`` it is wrapped as ``$\displaystyle ...$``
+    (what the objects' ``_repr_latex_`` returns, so that Jupyter renders them). Anything else
+    raises :class:`TypeError`.
+    """
+    from .identities import Identity, SymbolicCheck
+
+    if isinstance(obj, MixtureField):
+        body = _aligned(_mixture_latex(obj))
+    elif isinstance(obj, OracleDerivation):
+        s = obj.schedule
+        rows = [rf"&\text{{schedule {_math_text(s.name)}: {obj.n} atoms in }}\mathbb R^{{{obj.d}}}"]
+        for key, symbol in (("alpha", r"\alpha"), ("beta", r"\beta"), ("gamma", r"\gamma"),
+                            ("sigma", r"\sigma")):
+            rows.append(rf"{symbol}(t) &= {sp.latex(s.coefficients()[key])}")
+        for name in obj:
+            rows.extend(_mixture_latex(obj[name], atoms=(0,)))
+        body = _aligned(rows)
+    elif isinstance(obj, DerivationReport):
+        rows = [rf"&\text{{derivation report: schedule {_math_text(obj.name)}}}"]
+        for e in obj.entries:
+            rows.append("&" + _entry_latex(e) if e.kind == "identity" else _entry_latex(e, align=True))
+        body = _aligned(rows)
+    elif isinstance(obj, ReportEntry):
+        body = _entry_latex(obj)
+    elif isinstance(obj, Identity):
+        body = rf"\text{{{_math_text(obj.title)}:}}\quad {obj.statement}"
+    elif isinstance(obj, SymbolicCheck):
+        relation = r"\equiv 0" if obj.holds else r"\not\equiv 0"
+        body = (rf"\text{{{_math_text(obj.identity)} [{_math_text(obj.schedule)}, "
+                rf"{_math_text(obj.scope)}]:}}\ r {relation}\ \text{{({_math_text(obj.method)})}}")
+    elif isinstance(obj, sp.Basic | sp.MatrixBase):
+        body = sp.latex(obj)
+    else:
+        raise TypeError(f"to_latex takes a SymPy expression or matrix, a MixtureField, an "
+                        f"OracleDerivation, a DerivationReport, a ReportEntry, an Identity or a "
+                        f"SymbolicCheck, not {type(obj).__name__}")
+    return rf"$\displaystyle {body}$" if delimiters else body
+
+
+def _entry_latex(e: ReportEntry, align: bool = False) -> str:
+    if e.kind == "identity":
+        verdict = r"\text{holds}" if e.holds else r"\text{not shown}"
+        return rf"\text{{{_math_text(e.key)}:}}\ {e.statement}\quad({verdict})"
+    lhs = e.lhs_latex or rf"\text{{{_math_text(e.key)}}}"
+    return f"{lhs} {'&' if align else ''}= {sp.latex(e.expr)}"
 
 
 # -- plain text ---------------------------------------------------------------------------------

@@ -100,6 +100,20 @@ class Schedule:
             "zeta": self.diffusion,
         }
 
+    def numeric(self, t, backend: str = "mpmath", dps: int = 50):
+        r""":math:`\alpha(t)`, :math:`\sigma(t)`, :math:`\dot\alpha(t)`, :math:`\dot\sigma(t)` at
+        an exact time, in mpmath (``dps`` digits) or as arb balls enclosing the exact values.
+
+        ``t`` is an exact rational in [0, 1] (``int``, ``Fraction``, ``Decimal``, ``"0.3"``,
+        ``"3/10"``); a float is refused. Returns a
+        :class:`~derivations.codegen.ScheduleValues` (``.alpha``, ``.sigma``, ``.alpha_dot``,
+        ``.sigma_dot``; it unpacks in that order). See
+        :func:`derivations.codegen.schedule_values`.
+        """
+        from .codegen import schedule_values
+
+        return schedule_values(self, t, backend=backend, dps=dps)
+
     def substitute(self, expr: sp.Expr) -> sp.Expr:
         """Replace the generic functions alpha(t), beta(t), gamma(t), zeta(t) in ``expr``."""
         g = generic_schedule()

@@ -46,7 +46,13 @@ class SymbolicResult:
 
     @property
     def passed(self) -> bool:
+        """Exactly zero and below 1e-25 at every rational point."""
         return self.zero and self.numeric_max < mpmath.mpf(10) ** (-25)
+
+    @property
+    def holds(self) -> bool:
+        """The pass flag, named as on every result object of :mod:`derivations` (``passed``)."""
+        return self.passed
 
 
 def _rand_q(rng: random.Random, lo: int = -3, hi: int = 3) -> sp.Rational:

@@ -264,13 +264,14 @@ BUILTIN_CLAIMS: tuple[Claim, ...] = (
           "measurable proxy",
           checker="verify.checks.separation_lipschitz:check_sep_prune", group="separation-lipschitz"),
     # -- the toolkit's own -------------------------------------------------------------------------
-    Claim("CONV-SNR", "MEMVERIFY", "MATH.md §3", "One oracle flow for all schedules, up to t -> alpha/sigma",
+    Claim("CONV-SNR", "MEMVERIFY", "engine.md, regular coordinates",
+          "One oracle flow for all schedules, up to t -> alpha/sigma",
           r"\frac{d}{dt}\frac{Z_t}{\sigma}=m(Z_t,t)\frac{d}{dt}\frac{\alpha}{\sigma},\qquad "
           r"\frac{dy}{d\ell}=\sum_i\operatorname{softmax}_i\Big(-\tfrac12\lVert y-\ell X_i\rVert^2\Big)X_i",
           R, "symbolic identities (generic and built-in schedules) + certified residuals + the "
           "flows of all built-in schedules integrated in t and compared at equal SNR",
           checker="verify.checks.oracle:check_conv_snr"),
-    Claim("CONV-MAP", "MEMVERIFY", "MATH.md §4", "Convention maps preserve SNR and data scale",
+    Claim("CONV-MAP", "MEMVERIFY", "conventions.md", "Convention maps preserve SNR and data scale",
           r"\ell_{\text{theirs}}(\tau(t))=\ell(t),\ "
           r"\text{data scale preserved, endpoints as one-sided limits}",
           R, "symbolic", checker="verify.checks.conventions:check_conv_map"),

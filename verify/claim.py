@@ -12,7 +12,33 @@ from dataclasses import dataclass, field
 
 from .verdicts import ClaimResult, Verdict
 
-__all__ = ["Paper", "Claim", "RunContext"]
+__all__ = ["Paper", "Claim", "RunContext", "CheckerError", "resolve_checker"]
+
+
+class CheckerError(ImportError):
+    """A checker string ``"module:function"`` that does not resolve to a callable."""
+
+
+def resolve_checker(checker: str) -> Callable[[RunContext], ClaimResult]:
+    """Import ``"module:function"`` and return the function; :class:`CheckerError` says why not
+    (malformed, module not found or failing on import, no such function, not callable)."""
+    module_name, sep, name = str(checker).partition(":")
+    if not (sep and module_name and name):
+        raise CheckerError(f"checker {checker!r} is not 'module:function'")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise CheckerError(f"checker {checker!r} does not resolve: module {exc.name!r} not found") from None
+    except Exception as exc:  # noqa: BLE001 - the user's module: say what it raised
+        raise CheckerError(f"checker {checker!r} does not resolve: importing {module_name} raised "
+                           f"{type(exc).__name__}: {exc}") from None
+    fn = getattr(module, name, None)
+    if fn is None:
+        raise CheckerError(f"checker {checker!r} does not resolve: module {module_name} has no "
+                           f"attribute {name!r}")
+    if not callable(fn):
+        raise CheckerError(f"checker {checker!r} does not resolve: {module_name}.{name} is not callable")
+    return fn
 
 
 @dataclass(frozen=True)
@@ -60,11 +86,14 @@ class Claim:
         return self.group or self.id
 
     def load_checker(self) -> Callable[[RunContext], ClaimResult] | None:
-        """The checker function (imported now), or None when the claim has none yet."""
+        """The checker function (imported now), or None when the claim has none yet;
+        :class:`CheckerError` (an ``ImportError``) says why it does not resolve."""
         if self.checker is None:
             return None
-        module, _, name = self.checker.partition(":")
-        return getattr(importlib.import_module(module), name)
+        try:
+            return resolve_checker(self.checker)
+        except CheckerError as exc:
+            raise CheckerError(f"claim {self.id}: {exc}") from None
 
     def run(self, ctx: RunContext) -> ClaimResult:
         """Run the claim's checks (or report that none is implemented yet)."""

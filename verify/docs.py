@@ -26,7 +26,8 @@ def claims_page() -> str:
         group = [c for c in claims if c.paper == key]
         if not group:
             continue
-        ref = f"arXiv:{paper.arxiv}, {paper.version}" if paper.arxiv != "-" else "MATH.md"
+        ref = (f"arXiv:{paper.arxiv}, {paper.version}" if paper.arxiv != "-"
+               else "memverify's own conventions: [conventions.md](conventions.md), [engine.md](engine.md)")
         lines += [f"## {paper.authors} — {paper.title}", "", f"*{ref}*", ""]
         for c in group:
             status = "checked by `" + c.checker + "`" if c.checker else f"planned: {c.planned}"
@@ -53,7 +54,42 @@ def conventions_page() -> str:
     for conv in CONVENTIONS:
         lines += [f"- **{conv.key}** ({conv.source}): ${conv.written_latex}$; "
                   f"{conv.map_text()} onto `{conv.schedule}`. {conv.note}"]
+    lines += ["", *_PRECISION_DISCIPLINE]
     return "\n".join(lines) + "\n"
+
+
+#: The rules that error messages point to ("see 'Precision discipline' in docs/conventions.md").
+_PRECISION_DISCIPLINE = [
+    "## Precision discipline",
+    "",
+    "What enters the high-precision code is the number that was meant, at a precision that is "
+    "stated:",
+    "",
+    "- **Exact inputs, no floats.** Times, points, training data, bounds and falsify examples are "
+    "exact rationals: `int`, `fractions.Fraction`, `decimal.Decimal`, a SymPy `Rational`, or a string "
+    "of a decimal (`\"0.1\"`, `\"1e-3\"`) or of a rational (`\"1/3\"`). A Python or NumPy `float` "
+    "is refused (`derivations.exact.InexactInputError`, `verify.falsify` `ExactValueError`, "
+    "`hypothesis` `InvalidArgument` in `verify.strategies`): the float `0.1` is "
+    "0.1000000000000000055511151231257827..., and a float constant caps any later computation at "
+    "about 16 digits whatever the working precision. The command line reads numbers exactly "
+    "([inputs.md](inputs.md)).",
+    "- **Stated precision.** `compile_field(..., dps=P)` or `field(x, t, X, dps=P)` evaluates the "
+    "mpmath backend under `mpmath.workdps(P)` (exact inputs rounded once at P digits) and the arb "
+    "backend in balls at P digits; without `dps` the mpmath backend uses the caller's current "
+    "`mpmath.mp.dps` (inside `with mpmath.workdps(P):`) and the arb backend `flint.ctx.dps`. "
+    "`Schedule.numeric(t, backend=\"mpmath\" | \"arb\", dps=P)` gives alpha, sigma and their time "
+    "derivatives the same way.",
+    "- **Backend numbers.** An `mpmath.mpf` is accepted by the mpmath backend as the exact binary "
+    "number it is (make it at the working precision: `to_mpf(q)` inside `mpmath.workdps`); a "
+    "`flint.arb` ball by the arb backend. Outputs are `mpf` values or balls, never floats.",
+    "- **Rigorous decisions.** A verdict rests on exact arithmetic, on a ball enclosure "
+    "(python-flint `arb`), or, for mpmath values, on agreement at two precisions (`verify.falsify` "
+    "decides at `digits` and `digits + 20` and re-checks a violation at `digits + 30`); a float64 "
+    "computation only steers or screens ([verdicts.md](verdicts.md)).",
+    "- **Exact evidence.** Counterexamples, falsify examples and replay files hold exact values "
+    "(`p/q` strings, ints, strings, built-in schedules by name), so that they can be re-decided "
+    "at any precision ([falsify.md](falsify.md)).",
+]
 
 
 def derivation_page(schedule_name: str) -> str:

@@ -249,6 +249,32 @@ class ClaimResult:
     def __post_init__(self) -> None:
         self.validate()
 
+    @property
+    def holds(self) -> bool | None:
+        """True when ``verified``, False when ``refuted``, None for every other verdict."""
+        return {Verdict.VERIFIED: True, Verdict.REFUTED: False}.get(Verdict(self.status))
+
+    def to_markdown(self) -> str:
+        """The verdict and a table of the evidence, as in ``report.md`` (what a notebook shows,
+        ``_repr_markdown_``)."""
+        lines = [f"**{_md_cell(self.id)}: {Verdict(self.status).value}** — {_md_cell(self.summary)}"
+                 f" ({self.seconds:.2f} s)"]
+        if self.condition:
+            lines += ["", f"Condition: {_md_cell(self.condition)}"]
+        if self.evidence:
+            lines += ["", "| check | passed | bound | tolerance | detail |", "|---|---|---|---|---|"]
+            for e in self.evidence:
+                mark = {True: "yes", False: "**no**", None: "undecided"}[e.passed]
+                lines.append(f"| {_md_cell(e.check)} | {mark} | {_md_cell(e.bound_text)} | "
+                             f"{_md_cell(e.tolerance_text)} | {_md_cell(e.detail)} |")
+                if e.counterexample:
+                    cex = ", ".join(f"{k} = {v}" for k, v in e.counterexample.items())
+                    lines.append(f"| counterexample | | | | {_md_cell(cex)} |")
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
     def validate(self) -> ClaimResult:
         """Raise :class:`EvidenceError` unless the verdict follows from the evidence."""
         try:
@@ -275,6 +301,11 @@ class ClaimResult:
         elif self.status is Verdict.OUT_OF_SCOPE and not self.summary.strip():
             raise EvidenceError(f"{self.id}: out-of-scope without a reason")
         return self
+
+
+def _md_cell(text: Any) -> str:
+    """Text for one Markdown table cell: pipes escaped, no line breaks."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def decide(evidence: list[Evidence], what: str) -> tuple[Verdict, str]:

@@ -207,8 +207,9 @@ def _reference_evidence(ctx: RunContext) -> Evidence:
         check=f"certified endpoints = an independent integrator of the stated flow ({len(problems)} random "
               "problems: unequal norms, no symmetry)",
         passed=True if bad == 0 else None,
-        detail="reference: RK4 in mpmath of dy/dl = sum softmax(-|y - l X_i|^2/2) X_i written from MATH.md "
-               "(derivations.statements), stopped when the leader leads by 60 nats and its lead grows; "
+        detail="reference: RK4 in mpmath of dy/dl = sum softmax(-|y - l X_i|^2/2) X_i written from the "
+               "papers' statements (derivations.statements; docs/engine.md, regular coordinates), "
+               "stopped when the leader leads by 60 nats and its lead grows; "
                + "; ".join(rows),
         bound=Bound(bad, 0, quantity="problems where the engine and the reference differ or stay open"),
         data={"differ": [{k: str(v) for k, v in dct.items()} for dct in differ]})

@@ -11,8 +11,10 @@ The search (:func:`verify.falsify.falsify`) decides every example in python-flin
 ``--digits`` and re-checks a shrunk violation at ``--digits + 30``. ``--out`` writes the replay
 file (atomically) **only when the search found a violation** (status ``counterexample`` or
 ``unconfirmed``); when nothing was found nothing is written and the report says so. A search that
-finds nothing reports its budget and coverage: it is not a proof. ``--replay`` re-decides a stored
-example at its stored precisions; exit 0 whether or not the violation is reproduced.
+finds nothing reports its budget and coverage: it is not a proof. The examples that could not be
+decided at ``--digits`` are counted and the first ones shown (text and ``--json``,
+``undecided_examples``). ``--replay`` re-decides a stored example at its stored precisions; exit 0
+whether or not the violation is reproduced.
 
 Bad input (unknown claim id, ``--budget`` <= 0, a malformed ``--param``, an unwritable ``--out``,
 a malformed or missing replay file) raises :class:`verify.cli.arguments.UsageError`: one line, exit 2,
@@ -226,6 +228,14 @@ def _print_report(report: Any, description: str, out: Path | None, written: Path
     if rejected:
         line += f"; {rejected} rejected by the inequality's condition"
     print(line)
+    kept = getattr(report, "undecided_examples", ())
+    if kept:
+        print(f"  undecided examples ({len(kept)} of {report.undecided} shown; undecided at "
+              f"{report.digits} digits, try a higher --digits):")
+        for item in kept:
+            example = ", ".join(f"{k} = {json.dumps(v).replace(chr(34), '')}"
+                                for k, v in item["example"].items())
+            print(f"    {example}: {item['reason'] or 'undecided'}; lhs - rhs = {item['lhs_minus_rhs']}")
     print("  coverage:")
     for key, info in cov.get("fields", {}).items():
         print(_field_line(key, info))

@@ -17,5 +17,5 @@ from .batch import BatchResult, batch_endpoints
 from .certificate import tail_certificate
 from .endpoint import EndpointResult, EngineError, certify_endpoint
 
-__all__ = ["certify_endpoint", "EndpointResult", "EngineError", "batch_endpoints", "BatchResult",
+__all__: list[str] = ["certify_endpoint", "EndpointResult", "EngineError", "batch_endpoints", "BatchResult",
            "tail_certificate"]

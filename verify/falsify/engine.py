@@ -33,6 +33,8 @@ SCORE_LABEL = "(lhs - rhs)/(|lhs| + |rhs|)"
 MARGIN_LABEL = "-margin"
 #: Distinct values remembered per example field for the coverage summary.
 _DISTINCT_CAP = 10_000
+#: Undecided examples kept in a report (the first ones; ``undecided`` counts them all).
+UNDECIDED_KEPT = 20
 
 
 class _Violation(Exception):
@@ -52,6 +54,13 @@ class FalsificationReport:
     ``"none-found"``. ``counterexample`` is the shrunk example with rationals as ``"p/q"``
     strings (``example`` keeps it exact); ``examples_tried`` counts every evaluation, shrinking
     included; ``coverage`` summarises what was explored.
+
+    ``undecided`` counts the examples that could not be decided at ``digits`` (a ball
+    lhs - rhs that contains 0, two mpmath precisions that disagree, a non-finite side);
+    ``undecided_examples`` keeps the first :data:`UNDECIDED_KEPT` of them, each as
+    ``{"example": ..., "reason": ..., "lhs": ..., "rhs": ..., "lhs_minus_rhs": ...}`` (rationals as
+    ``"p/q"``), so that they can be looked at or re-decided at a higher precision. They are in
+    :meth:`to_json`, :meth:`summary`, :meth:`to_markdown` and the ``memverify falsify`` text.
     """
 
     status: Status
@@ -70,21 +79,38 @@ class FalsificationReport:
     seconds: float
     params: dict[str, Any] = field(default_factory=dict)
     example: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    undecided_examples: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def holds(self) -> bool | None:
+        """False when a counterexample was confirmed, None otherwise (a search proves nothing)."""
+        return False if self.status == "counterexample" else None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (rationals as ``"p/q"`` strings)."""
         return {"status": self.status, "claim": self.claim, "name": self.name,
                 "params": readable(self.params), "budget": self.budget,
-                "examples_tried": self.examples_tried, "undecided": self.undecided, "seed": self.seed,
+                "examples_tried": self.examples_tried, "undecided": self.undecided,
+                "undecided_examples": [dict(u) for u in self.undecided_examples], "seed": self.seed,
                 "digits": self.digits, "recheck_digits": self.recheck_digits,
                 "counterexample": self.counterexample, "evaluation": self.evaluation,
                 "recheck": self.recheck, "coverage": self.coverage, "seconds": self.seconds}
 
+    def _undecided_text(self) -> str:
+        if not self.undecided:
+            return ""
+        first = self.undecided_examples[0] if self.undecided_examples else None
+        if first is None:
+            return f"{self.undecided} undecided at {self.digits} digits"
+        return (f"{self.undecided} undecided at {self.digits} digits, e.g. "
+                f"{_example_text(first['example'])} ({first['reason'] or 'undecided'})")
+
     def summary(self) -> str:
         """One line for people."""
         if self.status == "none-found":
+            undecided = self._undecided_text() or f"0 undecided at {self.digits} digits"
             return (f"{self.name}: no counterexample in {self.examples_tried} examples "
-                    f"({self.undecided} undecided at {self.digits} digits); not a proof")
+                    f"({undecided}); not a proof")
         example = ", ".join(f"{k} = {_unquoted(v)}" for k, v in (self.counterexample or {}).items())
         if self.status == "counterexample":
             return (f"{self.name}: counterexample {example}; lhs - rhs = "
@@ -93,9 +119,49 @@ class FalsificationReport:
         return (f"{self.name}: violated at {self.digits} digits by {example}, but not confirmed at "
                 f"{self.recheck_digits} digits")
 
+    def to_markdown(self) -> str:
+        """The report for people as Markdown: a table of the search, the counterexample and the
+        undecided examples (what a notebook shows, ``_repr_markdown_``)."""
+        rows = [("status", f"**{self.status}**"), ("inequality", self.name),
+                ("claim", self.claim or "-"),
+                ("search", f"budget {self.budget}, seed {self.seed}, {self.digits} digits "
+                           f"(re-check {self.recheck_digits})"),
+                ("examples", f"{self.examples_tried} evaluated, {self.undecided} undecided"),
+                ("seconds", f"{self.seconds:.2f}")]
+        if self.params:
+            rows.insert(3, ("params", ", ".join(f"{k} = {_unquoted(v)}"
+                                                 for k, v in readable(self.params).items())))
+        if self.counterexample:
+            rows.append(("counterexample", _example_text(self.counterexample)))
+        for label, dec in (("search", self.evaluation), ("re-check", self.recheck)):
+            if dec:
+                rows.append((f"{label} ({dec['digits']} digits)",
+                             f"{dec['verdict']}: lhs - rhs = {dec['lhs_minus_rhs']}"))
+        lines = [f"**falsify** {_md(self.summary())}", "", "| | |", "|---|---|",
+                 *[f"| {_md(k)} | {_md(v)} |" for k, v in rows]]
+        if self.undecided_examples:
+            shown = len(self.undecided_examples)
+            lines += ["", f"Undecided examples ({shown} of {self.undecided} kept):", "",
+                      "| example | reason | lhs - rhs |", "|---|---|---|"]
+            lines += [f"| {_md(_example_text(u['example']))} | {_md(u['reason'] or '-')} | "
+                      f"{_md(u['lhs_minus_rhs'])} |" for u in self.undecided_examples]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
 
 def _unquoted(value: Any) -> str:
     return json.dumps(value).replace('"', "")
+
+
+def _example_text(example: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {_unquoted(v)}" for k, v in example.items())
+
+
+def _md(text: Any) -> str:
+    """One Markdown table cell: pipes escaped, no line breaks."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _format(x: float | None) -> str | None:
@@ -130,6 +196,8 @@ class _Field:
     def _leaves(self, value: Any) -> None:
         if isinstance(value, bool) or value is None:
             return
+        if not isinstance(value, int | Fraction | str | list | tuple | dict):
+            value = readable(value)  # a Schedule (its name) or a NearTie (its fields, as text)
         if isinstance(value, int | Fraction):
             self.numbers += 1
             self.lo = value if self.lo is None else min(self.lo, value)
@@ -167,6 +235,7 @@ class _Search:
         self.step = max(1, budget // 10)
         self.evaluations = 0
         self.undecided = 0
+        self.undecided_examples: list[dict[str, Any]] = []
         self.verdicts = {"holds": 0, "violated": 0, "undecided": 0}
         self.found_after: int | None = None
         self.fields: dict[str, _Field] = {}
@@ -210,6 +279,10 @@ class _Search:
         self.verdicts[decision.verdict] += 1
         if decision.verdict == "undecided":
             self.undecided += 1
+            if len(self.undecided_examples) < UNDECIDED_KEPT:
+                self.undecided_examples.append(
+                    {"example": readable(example), "reason": decision.reason, "lhs": decision.lhs,
+                     "rhs": decision.rhs, "lhs_minus_rhs": decision.difference})
         for key, value in example.items():
             self.fields.setdefault(key, _Field()).add(value)
         if decision.score is not None:
@@ -301,7 +374,8 @@ def falsify(inequality: Inequality, *, budget: int = 200, seed: int = 0, digits:
             raise
 
     common = dict(claim=inequality.claim, name=inequality.name, budget=budget, seed=seed, digits=digits,
-                  recheck_digits=recheck_digits, params=params)
+                  recheck_digits=recheck_digits, params=params,
+                  undecided_examples=tuple(search.undecided_examples))
     if search.failure is None:
         return FalsificationReport("none-found", examples_tried=search.evaluations,
                                    undecided=search.undecided, counterexample=None, evaluation=None,

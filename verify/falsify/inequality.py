@@ -126,7 +126,7 @@ def _evaluate(inequality: Inequality, example: dict[str, Any], digits: int) -> E
 def _kind(value: Any, side: str) -> str:
     if isinstance(value, bool) or isinstance(value, float):
         raise TypeError(f"{side} = {value!r} is a Python {type(value).__name__}; return an arb, an mpmath "
-                        "mpf or an exact Fraction (MATH.md §5)")
+                        "mpf or an exact Fraction (see 'Precision discipline' in docs/conventions.md)")
     if isinstance(value, int | Fraction | fmpq | fmpz):
         return "exact"
     if isinstance(value, arb):

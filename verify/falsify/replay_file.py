@@ -77,6 +77,23 @@ class ReplayResult:
         return (f"{self.name}: violation NOT reproduced ({self.evaluation['verdict']} at {self.digits} "
                 f"digits, {self.recheck['verdict']} at {self.recheck_digits})")
 
+    def to_markdown(self) -> str:
+        """The re-decision as Markdown (a table; what a notebook shows, ``_repr_markdown_``)."""
+        def cell(text: Any) -> str:
+            return str(text).replace("|", "\\|").replace("\n", " ")
+
+        example = ", ".join(f"{k} = {json.dumps(v).replace(chr(34), '')}"
+                            for k, v in readable(self.example).items())
+        rows = [("example", example)]
+        rows += [(f"at {dec['digits']} digits", f"{dec['verdict']}: lhs - rhs = {dec['lhs_minus_rhs']}")
+                 for dec in (self.evaluation, self.recheck)]
+        lines = [f"**replay** {cell(self.summary())}", "", "| | |", "|---|---|",
+                 *[f"| {cell(k)} | {cell(v)} |" for k, v in rows]]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
 
 def write_replay(report: FalsificationReport, path: str | Path) -> Path:
     """Write ``report``'s example to ``path`` (atomically: a temp file, then ``os.replace``)."""
