@@ -2,7 +2,8 @@ r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli;
 
 * :mod:`.data` — the GMM, the noising process of any registry schedule, the paper's time grid;
 * :mod:`.denoisers` — generalizing, memorizing, partially memorizing and trainable denoisers,
-  one Bayes-posterior-mean family;
+  one Bayes-posterior-mean family (mixture weights optional), each with its x0, epsilon, score and
+  velocity predictions;
 * :mod:`.criterion` — the memorization criterion (Def. 2.2);
 * :mod:`.losses`, :mod:`.crossover` — training losses per noise level, the approximations and
   the loss crossover M*;
@@ -13,8 +14,17 @@ r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli;
 
 from .criterion import memorization_ratio, memorized
 from .data import GMMData, GMMError, GMMSetting, generate, paper_grid, process
-from .denoisers import MixtureDenoiser, denoise, generalizing, memorizing, partially_memorizing, to_epsilon
+from .denoisers import (
+    MixtureDenoiser,
+    denoise,
+    generalizing,
+    memorizing,
+    partially_memorizing,
+    to_epsilon,
+    to_score,
+    to_velocity,
+)
 
 __all__ = ["memorization_ratio", "memorized", "GMMData", "GMMError", "GMMSetting", "generate", "paper_grid",
            "process", "MixtureDenoiser", "denoise", "generalizing", "memorizing", "partially_memorizing",
-           "to_epsilon"]
+           "to_epsilon", "to_score", "to_velocity"]

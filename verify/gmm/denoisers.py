@@ -5,14 +5,21 @@ Every denoiser is the Bayes posterior mean of an isotropic Gaussian mixture with
 :mod:`derivations.gmm`, claim EDGE-DEN):
 
 .. math:: \hat x_0(x,t)=\sum_m w_m\Big[\mu_m+\frac{\alpha s^2}{\alpha^2s^2+\sigma^2}(x-\alpha\mu_m)\Big],
-          w=\operatorname{softmax}_m\Big(-\frac{\lVert x-\alpha\mu_m\rVert^2}{2(\alpha^2s^2+\sigma^2)}\Big).
+          w=\operatorname{softmax}_m\Big(\log\pi_m
+          -\frac{\lVert x-\alpha\mu_m\rVert^2}{2(\alpha^2s^2+\sigma^2)}\Big),
+
+with mixture weights :math:`\pi_m` (default equal).
 
 * generalizing: :math:`M=K`, the true means, :math:`s^2=\sigma_\star^2`;
 * memorizing: :math:`M=N`, the training set, :math:`s^2=0`;
 * partially memorizing: a subset of :math:`M` training points, :math:`s^2=0`;
 * trainable: :math:`M` free means and one free variance.
 
-The ε-prediction is :math:`\hat\varepsilon=(x-\alpha\hat x_0)/\sigma`.
+Every denoiser also gives the other parametrizations of the same posterior (Tweedie):
+:math:`\hat\varepsilon=(x-\alpha\hat x_0)/\sigma`, the score :math:`\nabla\log p_t(x)=
+-\hat\varepsilon/\sigma=(\alpha\hat x_0-x)/\sigma^2` and the velocity
+:math:`\hat v=\dot\alpha\hat x_0+\dot\sigma\hat\varepsilon` (:meth:`MixtureDenoiser.epsilon`,
+:meth:`~MixtureDenoiser.score`, :meth:`~MixtureDenoiser.velocity`).
 """
 
 from __future__ import annotations
@@ -24,29 +31,48 @@ import numpy as np
 from .data import GMMData, GMMError
 
 __all__ = ["MixtureDenoiser", "generalizing", "memorizing", "partially_memorizing", "denoise",
-           "to_epsilon"]
+           "to_epsilon", "to_score", "to_velocity"]
 
 
 @dataclass(frozen=True)
 class MixtureDenoiser:
-    """Means (M, d) and a shared variance :math:`s^2\\ge0`, with a label for reports."""
+    """Means (M, d), a shared variance :math:`s^2\\ge0` and mixture weights (M,) (normalised;
+    default equal), with a label for reports. Called, it is the :math:`\\hat x_0` prediction."""
 
     means: np.ndarray
     var: float
     label: str = "mixture"
+    weights: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.means.ndim != 2 or len(self.means) == 0:
             raise GMMError("a mixture denoiser needs a non-empty (M, d) array of means")
         if self.var < 0:
             raise GMMError(f"the shared variance must be >= 0, got {self.var}")
+        if self.weights is not None:
+            w = np.asarray(self.weights, dtype=float)
+            if w.shape != (len(self.means),) or not np.all(np.isfinite(w)) or np.any(w <= 0):
+                raise GMMError(f"mixture weights must be {len(self.means)} positive numbers")
+            object.__setattr__(self, "weights", w / w.sum())
 
     @property
     def M(self) -> int:
         return len(self.means)
 
     def __call__(self, x: np.ndarray, alpha, sigma) -> np.ndarray:
-        return denoise(x, alpha, sigma, self.means, self.var)
+        return denoise(x, alpha, sigma, self.means, self.var, weights=self.weights)
+
+    def epsilon(self, x: np.ndarray, alpha, sigma) -> np.ndarray:
+        r""":math:`\hat\varepsilon=(x-\alpha\hat x_0)/\sigma`."""
+        return to_epsilon(x, self(x, alpha, sigma), alpha, sigma)
+
+    def score(self, x: np.ndarray, alpha, sigma) -> np.ndarray:
+        r""":math:`\nabla\log p_t(x)=(\alpha\hat x_0-x)/\sigma^2` (Tweedie)."""
+        return to_score(x, self(x, alpha, sigma), alpha, sigma)
+
+    def velocity(self, x: np.ndarray, alpha, sigma, alpha_dot, sigma_dot) -> np.ndarray:
+        r""":math:`\hat v=\dot\alpha\hat x_0+\dot\sigma\hat\varepsilon` (the flow-matching target)."""
+        return to_velocity(x, self(x, alpha, sigma), alpha, sigma, alpha_dot, sigma_dot)
 
 
 def _column(v, rows: int) -> np.ndarray:
@@ -55,13 +81,16 @@ def _column(v, rows: int) -> np.ndarray:
 
 
 def denoise(x: np.ndarray, alpha, sigma, means: np.ndarray, var: float,
-            return_weights: bool = False):
-    r""":math:`\hat x_0` at points ``x`` (B, d); ``alpha``, ``sigma`` scalars or per-row (B,)."""
+            return_weights: bool = False, weights: np.ndarray | None = None):
+    r""":math:`\hat x_0` at points ``x`` (B, d); ``alpha``, ``sigma`` scalars or per-row (B,);
+    ``weights`` the mixture weights (normalised, default equal)."""
     x = np.asarray(x, dtype=float)
     a, s = _column(alpha, len(x)), _column(sigma, len(x))
     tau2 = a * a * var + s * s  # (B, 1): variance of x_t given the component
     # logits -|x - a mu|^2 / (2 tau2), dropping the row constant |x|^2
     logits = (a * (x @ means.T) - 0.5 * a * a * (means * means).sum(axis=1)) / tau2  # (B, M)
+    if weights is not None:
+        logits = logits + np.log(np.asarray(weights, dtype=float))[None, :]
     logits -= logits.max(axis=1, keepdims=True)
     w = np.exp(logits)
     w /= w.sum(axis=1, keepdims=True)
@@ -75,6 +104,18 @@ def to_epsilon(x: np.ndarray, x0_hat: np.ndarray, alpha, sigma) -> np.ndarray:
     r""":math:`\hat\varepsilon=(x-\alpha\hat x_0)/\sigma`."""
     a, s = _column(alpha, len(x)), _column(sigma, len(x))
     return (x - a * x0_hat) / s
+
+
+def to_score(x: np.ndarray, x0_hat: np.ndarray, alpha, sigma) -> np.ndarray:
+    r"""The score :math:`(\alpha\hat x_0-x)/\sigma^2=-\hat\varepsilon/\sigma`."""
+    return -to_epsilon(x, x0_hat, alpha, sigma) / _column(sigma, len(x))
+
+
+def to_velocity(x: np.ndarray, x0_hat: np.ndarray, alpha, sigma, alpha_dot, sigma_dot) -> np.ndarray:
+    r"""The velocity :math:`\dot\alpha\hat x_0+\dot\sigma\hat\varepsilon` of
+    :math:`x_t=\alpha x_0+\sigma\varepsilon`."""
+    return (_column(alpha_dot, len(x)) * x0_hat
+            + _column(sigma_dot, len(x)) * to_epsilon(x, x0_hat, alpha, sigma))
 
 
 def generalizing(data: GMMData) -> MixtureDenoiser:

@@ -271,6 +271,8 @@ def _check_quadrature(data: GMMData, den: MixtureDenoiser) -> None:
         raise GMMError(f"quadrature is available in d = 1 or 2, got d = {data.train.shape[1]}")
     if data.train.shape[1] != den.means.shape[1]:
         raise GMMError("denoiser and data dimensions differ")
+    if den.weights is not None:
+        raise GMMError("quadrature covers equal-weight denoisers; use the Monte-Carlo losses for weights")
 
 
 def quadrature_loss(data: GMMData, den: MixtureDenoiser, alpha: float, sigma: float,
