@@ -41,6 +41,8 @@ METHODS = ("quadrature", "mc")
 QUADRATURE_MAX_D = 2
 #: Monte-Carlo batches (the 95 % interval is a Student-t over them)
 MC_BATCHES = 8
+#: entries of the score code's (points, n, d) temporary per chunk (32 MB of float64)
+_ELEMENTS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,14 @@ def dsm_gap(data: Any, means: Any, s: float, *, cov: Any = None, weights: Any = 
         raise SeparationError(f"rtol must lie in (0, 1), got {rtol}")
     alpha, var = (float(v) for v in coefficients(s))
 
+    step = max(64, _ELEMENTS // (len(x) * law.d))  # bounds the (points, n, d) temporary
+
     def F(pts: np.ndarray) -> np.ndarray:
-        diff = empirical_score(pts, s, x) - gmm_score(pts, s, law)
-        return (diff**2).sum(axis=1)
+        out = []
+        for i in range(0, len(pts), step):
+            chunk = pts[i:i + step]
+            out.append(((empirical_score(chunk, s, x) - gmm_score(chunk, s, law)) ** 2).sum(axis=1))
+        return np.concatenate(out)
 
     if reverse:
         bases, L = alpha * law.means, np.linalg.cholesky(alpha**2 * law.cov + var * np.eye(law.d))
