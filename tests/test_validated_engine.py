@@ -277,3 +277,24 @@ def test_cli_rejects_a_file_that_is_not_a_certificate(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 6 and out.stderr.startswith("rejected: cannot read")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("data, start, digits", [
+    ([[1, 0], [-1, 0], [0, 3], [0, -1]], [0, F(1, 2)], 30),
+    ([[1, 0], [-1, 0], [0, 3], [0, -2]], [F(1, 10**25), 0], 20),
+])
+def test_a_hopeless_step_is_rejected_not_converted(data, start, digits):
+    """Regression: a step whose Gronwall error ball was infinite or astronomically large reached the
+    exact conversion of its margin and crashed (ValueError / OverflowError); it is now rejected and a
+    shorter step follows, so the run ends with an honest outcome."""
+    res = certify_endpoint([[F(v) for v in row] for row in data], [F(v) for v in start], digits=digits)
+    assert res.outcome in ("certified", "precision", "budget", "snr-cap")
+    if res.outcome == "certified" and res.index is not None:
+        assert res.index == 0  # the start leans towards row 0 (x1 > 0) or sits on the x1 = 0 mirror
+
+
+def test_the_far_side_of_a_near_mirror_certifies_and_checks():
+    data = [[F(1), F(0)], [F(-1), F(0)], [F(0), F(3)], [F(0), F(-2)]]
+    res = certify_endpoint(data, [F(1, 10**25), F(0)], digits=30, certificate=True)
+    assert res.outcome == "certified" and res.index == 0
+    check_certificate(certificate_document(res))

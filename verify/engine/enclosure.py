@@ -103,6 +103,9 @@ def _composition(geo: Geometry, k: int, active: tuple[int, ...], Z: list[list[ar
 
 
 _ZERO = arb(0)
+#: a step whose Gronwall error exceeds this is rejected before its margin is formed (exact conversion
+#: of an infinite or astronomically large ball is impossible; such a step could never pass anyway)
+_ERR_CAP = arb(2) ** 64
 
 
 def _known(series: arb_series, length: int) -> list[arb]:
@@ -352,6 +355,8 @@ def validate_step(geo: Geometry, k: int, active: tuple[int, ...], centre: list[F
         err = ((mu * u_b).exp() * (e0 + u_b * (defect + forcing))).upper()
         if err < exact_arb(margin):
             break
+        if not err.is_finite() or not err < _ERR_CAP:  # hopeless step: reject it (a shorter one follows)
+            return None, "tube"
         margin = upper_fraction(err) * 4
     else:
         return None, "tube"
