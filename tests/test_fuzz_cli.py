@@ -113,10 +113,18 @@ def _options(inputs: Path) -> dict[str, dict[str, st.SearchStrategy[str]]]:
                     "--param": st.one_of(st.tuples(st.sampled_from(["C", "gap", "x", ""]), NUMBER_TEXTS)
                                          .map("=".join), TEXTS)},
         "gmm losses": {"--d": counts, "--K": counts, "--N": counts, "--var": NUMBER_TEXTS, "--seed": counts,
-                       "--draws": counts, "--M": counts, "--schedule": SCHEDULES},
-        "gmm crossover": {"--weighting": st.sampled_from(["uniform-x0", "epsilon", "v", "all", "x"]),
-                          "--C": st.sampled_from(["1", "2", "measured", "losses", "all", "3"]), "--d": counts,
-                          "--N": counts, "--var": NUMBER_TEXTS, "--draws": counts},
+                       "--draws": counts, "--M": counts, "--schedule": SCHEDULES, "--data": files,
+                       "--means": files, "--cov": st.one_of(NUMBER_TEXTS, files), "--weights": VECTORS,
+                       "--t-grid": st.one_of(VECTORS, st.tuples(NUMBER_TEXTS, NUMBER_TEXTS, counts)
+                                             .map(":".join)),
+                       "--subsets": st.sampled_from(["fixed", "redraw", "x"])},
+        "gmm crossover": {"--weighting": st.one_of(
+                              st.sampled_from(["uniform-x0", "epsilon", "v", "all", "x"]), EXPRESSIONS),
+                          "--C": st.sampled_from(["1", "2", "measured", "losses", "all", "3", "numerator",
+                                                  "0", "1e9", "x"]), "--d": counts,
+                          "--N": counts, "--var": NUMBER_TEXTS, "--draws": counts, "--data": files,
+                          "--means": files, "--cov": st.one_of(NUMBER_TEXTS, files), "--weights": VECTORS,
+                          "--t-grid": VECTORS},
         "gmm sweep": {"--d": VECTORS, "--K": VECTORS, "--N": VECTORS, "--seed": counts, "--steps": counts,
                       "--draws": counts, "--samples": counts, "--workers": counts, "--out": outs},
         "separation gap": {"--d": counts, "--K": counts, "--n": VECTORS, "--datasets": counts,

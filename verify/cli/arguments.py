@@ -21,7 +21,7 @@ __all__ = ["EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_NO_ENGINE", "EXIT_CHE
            "DIGITS_RANGE", "DEFAULT_OUT", "MAX_COUNT", "UsageError", "CommandParser", "digits",
            "positive_int", "integer", "seed", "positive_float", "int_list", "float_list",
            "check_work", "add_group", "resolve_schedule", "concrete_schedule", "check_out_dir", "output_dir",
-           "output_file"]
+           "output_file", "load_array", "number_list"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_ENGINE, EXIT_CHECKER_FAILED = 0, 1, 2, 3, 4
 #: ``memverify certificate check``: the file does not prove its statement
@@ -180,6 +180,37 @@ def float_list(option: str, smallest: float = 1e-100, largest: float = 1e100,
         return [float(v) for v in values]
 
     return parse
+
+
+def load_array(spec: str, what: str, max_rows: int | None = None, purpose: str = "float64 arithmetic"):
+    """A data file (or built-in data set) as a float64 (rows, columns) array, its entries within the
+    float64 limits of :mod:`verify.inputs`; refusals are one-line :class:`UsageError`."""
+    import numpy as np
+
+    from ..datasets import DataError, load_dataset
+    from ..inputs import FLOAT_MAGNITUDE, check_magnitude
+
+    try:
+        rows = load_dataset(spec)
+        check_magnitude(rows, f"{what} {spec}", FLOAT_MAGNITUDE, purpose)
+    except (DataError, InputError) as exc:
+        raise UsageError(f"{what}: {exc}") from None
+    if max_rows is not None and len(rows) > max_rows:
+        raise UsageError(f"{what} {spec}: {len(rows):,} rows exceed the limit of {max_rows:,} here")
+    return np.array([[float(v) for v in row] for row in rows], dtype=float)
+
+
+def number_list(spec: str, what: str):
+    """A comma list of plain numbers as a float64 array, or None when ``spec`` is not one (a file)."""
+    import numpy as np
+
+    parts = [p.strip() for p in spec.split(",")]
+    if not all(p and (p[0].isdigit() or p[0] in "+-.") for p in parts):
+        return None
+    try:
+        return np.array([float(number(p, what)) for p in parts], dtype=float)
+    except (InputError, ValueError, OverflowError) as exc:
+        raise UsageError(f"{what}: {exc}") from None
 
 
 def check_work(work: int, limit: int, what: str, advice: str) -> None:

@@ -19,7 +19,16 @@ from ..separation.data_gap import QUADRATURE_MAX_D, dsm_gap, mixture
 from ..separation.gap import asymptote, nearest_neighbour, s_grid, scan_cell
 from ..separation.lipschitz import contrast_table, empirical_lipschitz, gaussian_lipschitz
 from ..separation.scores import SeparationError
-from .arguments import add_group, check_work, float_list, int_list, integer
+from .arguments import (
+    UsageError,
+    add_group,
+    check_work,
+    float_list,
+    int_list,
+    integer,
+    load_array,
+    number_list,
+)
 
 __all__ = ["add_parser", "add_gap_arguments", "gap_command", "add_lipschitz_arguments",
            "lipschitz_command"]
@@ -155,30 +164,18 @@ def _validate(args: argparse.Namespace) -> list[float]:
 
 def _load(spec: str, what: str, max_rows: int | None = None) -> np.ndarray:
     """A data file as float64, its entries within :data:`verify.inputs.FLOAT_MAGNITUDE`."""
-    from ..datasets import DataError, load_dataset
-    from ..inputs import FLOAT_MAGNITUDE, InputError, check_magnitude
-
     try:
-        rows = load_dataset(spec)
-        check_magnitude(rows, f"{what} {spec}", FLOAT_MAGNITUDE, "the float64 scores")
-    except (DataError, InputError) as exc:
-        raise SeparationError(f"{what}: {exc}") from None
-    if max_rows is not None and len(rows) > max_rows:
-        raise SeparationError(f"{what} {spec}: {len(rows):,} rows exceed the limit of {max_rows:,} here")
-    return np.array([[float(v) for v in row] for row in rows], dtype=float)
+        return load_array(spec, what, max_rows, "the float64 scores")
+    except UsageError as exc:
+        raise SeparationError(str(exc)) from None
 
 
 def _numbers(spec: str, what: str) -> np.ndarray | None:
     """A comma list of plain decimal numbers, or None when ``spec`` is not one (then it is a file)."""
-    from ..inputs import InputError, number
-
-    parts = [p.strip() for p in spec.split(",")]
-    if not all(p and (p[0].isdigit() or p[0] in "+-.") for p in parts):
-        return None
     try:
-        return np.array([float(number(p, what)) for p in parts], dtype=float)
-    except (InputError, ValueError, OverflowError) as exc:
-        raise SeparationError(f"{what}: {exc}") from None
+        return number_list(spec, what)
+    except UsageError as exc:
+        raise SeparationError(str(exc)) from None
 
 
 def _law(args: argparse.Namespace, d: int):

@@ -1,6 +1,7 @@
 r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli; issue 5).
 
-* :mod:`.data` — the GMM, the noising process of any registry schedule, the paper's time grid;
+* :mod:`.data` — the GMM (or your own: :func:`problem`), the noising process of any registry
+  schedule, the paper's time grid;
 * :mod:`.denoisers` — generalizing, memorizing, partially memorizing and trainable denoisers,
   one Bayes-posterior-mean family (mixture weights optional), each with its x0, epsilon, score and
   velocity predictions;
@@ -13,7 +14,8 @@ r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli;
 """
 
 from .criterion import memorization_ratio, memorized
-from .data import GMMData, GMMError, GMMSetting, generate, paper_grid, process
+from .crossover import crossover_slope, generalizing_excess, measured_crossover
+from .data import GMMData, GMMError, GMMSetting, generate, paper_grid, problem, process
 from .denoisers import (
     MixtureDenoiser,
     denoise,
@@ -24,7 +26,10 @@ from .denoisers import (
     to_score,
     to_velocity,
 )
+from .losses import LossTable, Partial, standard_denoisers, training_losses
 
 __all__ = ["memorization_ratio", "memorized", "GMMData", "GMMError", "GMMSetting", "generate", "paper_grid",
-           "process", "MixtureDenoiser", "denoise", "generalizing", "memorizing", "partially_memorizing",
-           "to_epsilon", "to_score", "to_velocity"]
+           "problem", "process", "MixtureDenoiser", "denoise", "generalizing", "memorizing",
+           "partially_memorizing", "to_epsilon", "to_score", "to_velocity", "Partial", "LossTable",
+           "standard_denoisers", "training_losses", "crossover_slope", "generalizing_excess",
+           "measured_crossover"]

@@ -5,6 +5,9 @@ Data: :math:`p_\star=\frac1K\sum_k\mathcal N(\mu_k,\sigma_\star^2I_d)` with mean
 sphere of radius :math:`\sqrt d` (:math:`\mu_k=\sqrt d\,g_k/\lVert g_k\rVert`,
 :math:`g_k\sim\mathcal N(0,I_d)`), :math:`N` training samples, uniform labels.
 
+Your own problem (:func:`problem`): your means, a shared covariance (a number or a matrix),
+mixture weights, and your training set or :math:`N` draws from that mixture.
+
 Process: any registry schedule; the paper's is ``vp-linear-sigma``,
 :math:`\alpha_t=\sqrt{1-t^2}`, :math:`\sigma_t=t`, SNR :math:`\psi_t=\alpha_t^2/\sigma_t^2`, on the
 26-point grid ``linspace(0.001, 0.999, 26)`` (descending for sampling).
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GMMError", "GMMSetting", "GMMData", "Process", "process", "paper_grid", "generate"]
+__all__ = ["GMMError", "GMMSetting", "GMMData", "Process", "process", "paper_grid", "generate", "problem"]
 
 #: The paper's schedule (registry name).
 PAPER_SCHEDULE = "vp-linear-sigma"
@@ -59,7 +62,9 @@ class GMMSetting:
 
 @dataclass(frozen=True)
 class GMMData:
-    """Means (K, d), the training set (N, d) with its labels, and a validation set."""
+    """Means (K, d), the training set (N, d) with its labels, and a validation set; ``cov`` the
+    shared covariance when it is not :math:`\\sigma_\\star^2I` (a (d, d) matrix), ``weights`` the
+    mixture weights when they are not equal."""
 
     setting: GMMSetting
     means: np.ndarray
@@ -67,10 +72,30 @@ class GMMData:
     labels: np.ndarray
     validation: np.ndarray = field(repr=False)
     validation_labels: np.ndarray = field(repr=False)
+    cov: np.ndarray | None = field(default=None, repr=False)
+    weights: np.ndarray | None = None
 
     @property
     def var_star(self) -> float:
+        """The variance :math:`\\sigma_\\star^2` (with a covariance matrix: its trace over d)."""
         return self.setting.var_star
+
+    @property
+    def covariance(self) -> float | np.ndarray:
+        """What the generalizing denoiser uses: :math:`\\sigma_\\star^2` or the matrix."""
+        return self.setting.var_star if self.cov is None else self.cov
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues (d,) of the covariance."""
+        from .denoisers import covariance_eigenvalues
+
+        return covariance_eigenvalues(self.covariance, self.means.shape[1])
+
+    @property
+    def trace(self) -> float:
+        """:math:`\\operatorname{tr}\\Sigma` (:math:`d\\sigma_\\star^2` when isotropic)."""
+        return self.setting.d * self.setting.var_star if self.cov is None else float(np.trace(self.cov))
 
 
 def generate(setting: GMMSetting) -> GMMData:
@@ -87,6 +112,76 @@ def generate(setting: GMMSetting) -> GMMData:
     train, labels = draw(setting.N)
     validation, vlabels = draw(setting.n_validation)
     return GMMData(setting, means, train, labels, validation, vlabels)
+
+
+#: Largest K and d of :func:`problem`; validation draws of :func:`problem`.
+MAX_PROBLEM_K, MAX_PROBLEM_D, PROBLEM_VALIDATION = 10_000, 10_000, 100
+
+
+def problem(means: Any, cov: Any = 1.0, weights: Any = None, train: Any = None, N: int | None = None,
+            seed: int = 0) -> GMMData:
+    r"""Your own laboratory: the true mixture :math:`\\sum_kw_k\\mathcal N(\\mu_k,\\Sigma)` (``means``
+    (K, d); ``cov`` a number :math:`\\sigma_\\star^2` or a (d, d) matrix; ``weights`` (K,), default
+    equal) and the training set: ``train`` (N, d) as given, or ``N`` draws from the mixture (seeded).
+
+    Labels of a given training set are the most probable component of each point; they enter only
+    the control variate of the generalizing loss, which stays unbiased for any fixed labels. The
+    validation set is 100 draws from the mixture."""
+    from .denoisers import check_covariance
+
+    mu = np.asarray(means, dtype=float)
+    if mu.ndim != 2 or mu.size == 0 or not np.all(np.isfinite(mu)):
+        raise GMMError("means must be a non-empty (K, d) array of finite numbers")
+    K, d = mu.shape
+    if K > MAX_PROBLEM_K or d > MAX_PROBLEM_D:
+        raise GMMError(f"means: at most {MAX_PROBLEM_K:,} components in at most {MAX_PROBLEM_D:,} dimensions")
+    if np.ndim(cov) == 0:
+        var = float(cov)
+        if not (np.isfinite(var) and var > 0):
+            raise GMMError(f"the variance must be a positive finite number, got {cov}")
+        matrix = None
+    else:
+        matrix = check_covariance(cov, d)
+        if np.linalg.eigvalsh(matrix).min() <= 0:
+            raise GMMError("the covariance must be positive definite (the true mixture has a density)")
+        var = float(np.trace(matrix)) / d
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=float).ravel()
+        if w.shape != (K,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise GMMError(f"weights must be {K} positive numbers (one per mean)")
+        w = w / w.sum()
+    rng = np.random.default_rng([seed, d, K, 0x6D6978])
+    chol = np.linalg.cholesky(matrix) if matrix is not None else np.sqrt(var) * np.eye(d)
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        labels = rng.integers(0, K, n) if w is None else rng.choice(K, size=n, p=w)
+        return mu[labels] + rng.standard_normal((n, d)) @ chol.T, labels
+
+    if train is None:
+        if not isinstance(N, int | np.integer) or N < 1:
+            raise GMMError(f"give a training set or N >= 1 draws, got N = {N!r}")
+        X, labels = draw(int(N))
+    else:
+        if N is not None:
+            raise GMMError("give a training set or N, not both")
+        X = np.asarray(train, dtype=float)
+        if X.ndim != 2 or len(X) == 0 or not np.all(np.isfinite(X)):
+            raise GMMError("the training set must be a non-empty (N, d) array of finite numbers")
+        if X.shape[1] != d:
+            raise GMMError(f"the training set has {X.shape[1]} columns, the means {d}")
+        labels = _most_probable(X, mu, matrix if matrix is not None else var, w)
+    validation, vlabels = draw(PROBLEM_VALIDATION)
+    setting = GMMSetting(d, K, len(X), var, seed, PROBLEM_VALIDATION)
+    return GMMData(setting, mu, X, labels, validation, vlabels, matrix, w)
+
+
+def _most_probable(X: np.ndarray, means: np.ndarray, cov, weights) -> np.ndarray:
+    """The component of largest posterior probability of each row (t = 0 of the generalizing denoiser)."""
+    from .denoisers import denoise
+
+    _, resp = denoise(X, 1.0, 0.0, means, cov, return_weights=True, weights=weights)
+    return resp.argmax(axis=1)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 r"""The four denoisers of the laboratory, as one family (numpy, float64, batched).
 
-Every denoiser is the Bayes posterior mean of an isotropic Gaussian mixture with means
+Every denoiser is the Bayes posterior mean of a Gaussian mixture with means
 :math:`\mu_1..\mu_M` and one shared variance :math:`s^2` (derived symbolically in
 :mod:`derivations.gmm`, claim EDGE-DEN):
 
@@ -8,7 +8,11 @@ Every denoiser is the Bayes posterior mean of an isotropic Gaussian mixture with
           w=\operatorname{softmax}_m\Big(\log\pi_m
           -\frac{\lVert x-\alpha\mu_m\rVert^2}{2(\alpha^2s^2+\sigma^2)}\Big),
 
-with mixture weights :math:`\pi_m` (default equal).
+with mixture weights :math:`\pi_m` (default equal). A shared covariance matrix :math:`\Sigma`
+in place of :math:`s^2I` is the same formula coordinate by coordinate in :math:`\Sigma`'s
+eigenbasis (:math:`\Sigma=Q\,\mathrm{diag}(\lambda)\,Q^\top`): the gain
+:math:`\alpha\Sigma(\alpha^2\Sigma+\sigma^2I)^{-1}` and the logits
+:math:`\log\pi_m-\frac12(x-\alpha\mu_m)^\top(\alpha^2\Sigma+\sigma^2I)^{-1}(x-\alpha\mu_m)`.
 
 * generalizing: :math:`M=K`, the true means, :math:`s^2=\sigma_\star^2`;
 * memorizing: :math:`M=N`, the training set, :math:`s^2=0`;
@@ -31,24 +35,28 @@ import numpy as np
 from .data import GMMData, GMMError
 
 __all__ = ["MixtureDenoiser", "generalizing", "memorizing", "partially_memorizing", "denoise",
-           "to_epsilon", "to_score", "to_velocity"]
+           "to_epsilon", "to_score", "to_velocity", "check_covariance", "covariance_eigenvalues"]
 
 
 @dataclass(frozen=True)
 class MixtureDenoiser:
-    """Means (M, d), a shared variance :math:`s^2\\ge0` and mixture weights (M,) (normalised;
-    default equal), with a label for reports. Called, it is the :math:`\\hat x_0` prediction."""
+    """Means (M, d), a shared variance :math:`s^2\\ge0` (a number, or a symmetric positive
+    semi-definite (d, d) covariance matrix) and mixture weights (M,) (normalised; default equal),
+    with a label for reports. Called, it is the :math:`\\hat x_0` prediction."""
 
     means: np.ndarray
-    var: float
+    var: float | np.ndarray
     label: str = "mixture"
     weights: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.means.ndim != 2 or len(self.means) == 0:
             raise GMMError("a mixture denoiser needs a non-empty (M, d) array of means")
-        if self.var < 0:
-            raise GMMError(f"the shared variance must be >= 0, got {self.var}")
+        if np.ndim(self.var) == 0:
+            if not float(self.var) >= 0 or not np.isfinite(float(self.var)):
+                raise GMMError(f"the shared variance must be finite and >= 0, got {self.var}")
+        else:
+            object.__setattr__(self, "var", check_covariance(self.var, self.means.shape[1]))
         if self.weights is not None:
             w = np.asarray(self.weights, dtype=float)
             if w.shape != (len(self.means),) or not np.all(np.isfinite(w)) or np.any(w <= 0):
@@ -58,6 +66,11 @@ class MixtureDenoiser:
     @property
     def M(self) -> int:
         return len(self.means)
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        r"""The eigenvalues of the shared covariance (:math:`s^2` repeated d times when it is a number)."""
+        return covariance_eigenvalues(self.var, self.means.shape[1])
 
     def __call__(self, x: np.ndarray, alpha, sigma) -> np.ndarray:
         return denoise(x, alpha, sigma, self.means, self.var, weights=self.weights)
@@ -80,11 +93,38 @@ def _column(v, rows: int) -> np.ndarray:
     return arr.reshape(-1, 1) if arr.ndim else np.full((rows, 1), float(arr))
 
 
-def denoise(x: np.ndarray, alpha, sigma, means: np.ndarray, var: float,
+def check_covariance(cov, d: int) -> np.ndarray:
+    """A symmetric positive semi-definite (d, d) float64 matrix, or :class:`GMMError`."""
+    c = np.asarray(cov, dtype=float)
+    if c.shape != (d, d):
+        raise GMMError(f"a covariance must be a ({d}, {d}) matrix, got shape {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise GMMError("the covariance has a non-finite entry")
+    scale = max(float(np.abs(c).max()), np.finfo(float).tiny)
+    if not np.allclose(c, c.T, rtol=0.0, atol=1e-12 * scale):
+        raise GMMError("the covariance must be symmetric")
+    c = (c + c.T) / 2
+    if np.linalg.eigvalsh(c).min() < -1e-12 * scale:
+        raise GMMError("the covariance must be positive semi-definite")
+    return c
+
+
+def covariance_eigenvalues(var, d: int) -> np.ndarray:
+    """Eigenvalues (d,) of ``var`` (a number: repeated; a matrix: ascending, negatives from rounding set
+    to 0)."""
+    if np.ndim(var) == 0:
+        return np.full(d, float(var))
+    return np.maximum(np.linalg.eigvalsh(np.asarray(var, dtype=float)), 0.0)
+
+
+def denoise(x: np.ndarray, alpha, sigma, means: np.ndarray, var,
             return_weights: bool = False, weights: np.ndarray | None = None):
     r""":math:`\hat x_0` at points ``x`` (B, d); ``alpha``, ``sigma`` scalars or per-row (B,);
-    ``weights`` the mixture weights (normalised, default equal)."""
+    ``var`` a number :math:`s^2` or a shared (d, d) covariance; ``weights`` the mixture weights
+    (normalised, default equal)."""
     x = np.asarray(x, dtype=float)
+    if np.ndim(var) != 0:
+        return _denoise_matrix(x, alpha, sigma, means, np.asarray(var, dtype=float), return_weights, weights)
     a, s = _column(alpha, len(x)), _column(sigma, len(x))
     tau2 = a * a * var + s * s  # (B, 1): variance of x_t given the component
     # logits -|x - a mu|^2 / (2 tau2), dropping the row constant |x|^2
@@ -97,6 +137,24 @@ def denoise(x: np.ndarray, alpha, sigma, means: np.ndarray, var: float,
     m = w @ means  # (B, d)
     gain = a * var / tau2
     out = m + gain * (x - a * m)
+    return (out, w) if return_weights else out
+
+
+def _denoise_matrix(x, alpha, sigma, means, cov, return_weights, weights):
+    """:func:`denoise` for a covariance matrix: per coordinate in its eigenbasis."""
+    lam, Q = np.linalg.eigh(cov)
+    lam = np.maximum(lam, 0.0)
+    xr, mr = x @ Q, means @ Q
+    a, s = _column(alpha, len(x)), _column(sigma, len(x))
+    tau2 = a * a * lam[None, :] + s * s  # (B, d): per-coordinate variance of x_t given the component
+    logits = a * ((xr / tau2) @ mr.T) - 0.5 * a * a * ((1.0 / tau2) @ (mr * mr).T)
+    if weights is not None:
+        logits = logits + np.log(np.asarray(weights, dtype=float))[None, :]
+    logits -= logits.max(axis=1, keepdims=True)
+    w = np.exp(logits)
+    w /= w.sum(axis=1, keepdims=True)
+    m = w @ mr
+    out = (m + a * lam[None, :] / tau2 * (xr - a * m)) @ Q.T
     return (out, w) if return_weights else out
 
 
@@ -119,8 +177,8 @@ def to_velocity(x: np.ndarray, x0_hat: np.ndarray, alpha, sigma, alpha_dot, sigm
 
 
 def generalizing(data: GMMData) -> MixtureDenoiser:
-    """The population-optimal denoiser (true means and variance)."""
-    return MixtureDenoiser(data.means, data.var_star, "generalizing")
+    """The population-optimal denoiser (true means, covariance and weights)."""
+    return MixtureDenoiser(data.means, data.covariance, "generalizing", data.weights)
 
 
 def memorizing(data: GMMData) -> MixtureDenoiser:

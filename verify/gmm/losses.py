@@ -10,8 +10,9 @@ conditional on the training set. Its :math:`\varepsilon`-prediction value is
 :math:`\psi_t\,\mathcal L_{N,t}` (:math:`\hat\varepsilon-\varepsilon=\frac{\alpha}{\sigma}(x_0-\hat x_0)`).
 
 **Monte Carlo** (:func:`training_losses`). Batch :math:`r=1..R` draws one
-:math:`\varepsilon_{ir}` per training point (and, for partial memorization, one fresh subset of
-:math:`M` training points) and records :math:`Y_r=\frac1N\sum_i\lVert\hat x_0-x_i\rVert^2`; the
+:math:`\varepsilon_{ir}` per training point (and, for partial memorization averaged over subsets,
+one fresh subset of :math:`M` training points; a fixed subset is one model, the same in every
+batch) and records :math:`Y_r=\frac1N\sum_i\lVert\hat x_0-x_i\rVert^2`; the
 :math:`Y_r` are i.i.d. given the training set, so the mean has a Student-:math:`t` 95 % interval
 with :math:`R-1` degrees of freedom. All denoisers see the same :math:`\varepsilon_{ir}` (common
 random numbers), so differences and ratios of losses get paired intervals
@@ -42,8 +43,8 @@ from .data import GMMData, GMMError, Process, paper_grid
 from .data import process as _process
 from .denoisers import MixtureDenoiser, denoise, generalizing, memorizing
 
-__all__ = ["Partial", "Estimate", "LossTable", "training_losses", "standard_denoisers", "t_quantile",
-           "quadrature_loss", "quadrature_losses", "ELEMENT_BUDGET"]
+__all__ = ["Partial", "SUBSETS", "Estimate", "LossTable", "training_losses", "standard_denoisers",
+           "t_quantile", "quadrature_loss", "quadrature_losses", "ELEMENT_BUDGET"]
 
 #: Largest number of float64 entries one chunk of (rows x components) may hold.
 ELEMENT_BUDGET = 2_000_000
@@ -51,15 +52,29 @@ ELEMENT_BUDGET = 2_000_000
 
 @dataclass(frozen=True)
 class Partial:
-    r"""The partially memorizing denoiser averaged over subsets: a fresh uniformly drawn subset of
-    :math:`M` training points (zero variance) per noise batch."""
+    r"""The partially memorizing denoiser of :math:`M` training points (zero variance): with
+    ``subset`` None averaged over subsets (a fresh uniformly drawn subset per noise batch, so the
+    loss estimates :math:`\mathbb E_S\,\mathcal L_t(\theta_{{\rm pmem},S})`), else the one model that
+    memorizes the training points ``subset`` (indices)."""
 
     M: int
     label: str = ""
+    subset: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.subset is not None:
+            sub = tuple(int(i) for i in self.subset)
+            if len(sub) != self.M or len(set(sub)) != self.M:
+                raise GMMError(f"a fixed subset of M = {self.M} needs {self.M} distinct indices")
+            object.__setattr__(self, "subset", sub)
 
     @property
     def name(self) -> str:
         return self.label or f"partial M={self.M}"
+
+
+#: How partial memorization chooses its subsets: ``redraw`` (per batch) or ``fixed`` (nested).
+SUBSETS = ("redraw", "fixed")
 
 
 Denoiser = MixtureDenoiser | Partial
@@ -121,6 +136,13 @@ class LossTable:
     var_star: float
     schedule: str
     M: dict[str, int] = field(default_factory=dict)  # label -> M of the partial denoisers
+    eigenvalues: tuple[float, ...] | None = None  # of the covariance, when it is not var_star I
+    subsets: str = "redraw"  # the partial denoisers' subsets: redraw, fixed (or mixed)
+
+    @property
+    def trace(self) -> float:
+        r""":math:`\operatorname{tr}\Sigma` (:math:`d\sigma_\star^2` when isotropic)."""
+        return self.d * self.var_star if self.eigenvalues is None else float(sum(self.eigenvalues))
 
     @property
     def draws(self) -> int:
@@ -175,20 +197,31 @@ class LossTable:
     def to_json(self) -> dict:
         """Per-time means and half-widths of every denoiser."""
         out = {"times": self.times.tolist(), "psi": self.psi.tolist(), "d": self.d, "N": self.N,
-               "var_star": self.var_star, "schedule": self.schedule, "draws": self.draws, "losses": {}}
+               "var_star": self.var_star, "trace_cov": self.trace, "schedule": self.schedule,
+               "draws": self.draws, "partial_subsets": self.subsets, "losses": {}}
         for label in self.labels:
             e = self.loss(label)
             out["losses"][label] = {"mean": e.mean.tolist(), "half_width": e.half.tolist()}
         return out
 
 
-def standard_denoisers(data: GMMData, Ms: Sequence[int] = ()) -> list[Denoiser]:
-    """Generalizing, memorizing and one :class:`Partial` per ``M``."""
+def standard_denoisers(data: GMMData, Ms: Sequence[int] = (), subsets: str = "redraw",
+                       rng: np.random.Generator | None = None) -> list[Denoiser]:
+    """Generalizing, memorizing and one :class:`Partial` per ``M``: ``subsets`` ``redraw`` (a fresh
+    subset per batch) or ``fixed`` (one seeded permutation of the training set; size :math:`M` memorizes
+    its first :math:`M` points, so the subsets are nested; ``rng`` default seeded by the data seed)."""
+    if subsets not in SUBSETS:
+        raise GMMError(f"subsets must be one of {', '.join(SUBSETS)}, got {subsets!r}")
     out: list[Denoiser] = [generalizing(data), memorizing(data)]
+    N = data.setting.N
+    order = None
+    if subsets == "fixed":
+        rng = rng if rng is not None else np.random.default_rng([data.setting.seed, 0x5B5E7])
+        order = rng.permutation(N)
     for M in Ms:
-        if not 1 <= M <= data.setting.N:
-            raise GMMError(f"partial memorization needs 1 <= M <= N = {data.setting.N}, got M = {M}")
-        out.append(Partial(int(M)))
+        if not 1 <= M <= N:
+            raise GMMError(f"partial memorization needs 1 <= M <= N = {N}, got M = {M}")
+        out.append(Partial(int(M), subset=None if order is None else tuple(np.sort(order[:M]).tolist())))
     return out
 
 
@@ -197,8 +230,31 @@ def _label(den: Denoiser) -> str:
 
 
 def _is_true_mixture(den: Denoiser, data: GMMData) -> bool:
-    return (isinstance(den, MixtureDenoiser) and den.var == data.var_star
+    return (isinstance(den, MixtureDenoiser) and np.shape(den.var) == np.shape(data.covariance)
+            and np.array_equal(den.var, data.covariance)
             and den.means.shape == data.means.shape and np.array_equal(den.means, data.means))
+
+
+def _oracle_control(data: GMMData, x: np.ndarray, a: float, s: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""The oracle-label posterior mean's per-batch losses (c, N) and their exact expectations (N,):
+    :math:`\mu_y+G(x-\alpha\mu_y)`, :math:`G=\alpha\Sigma(\alpha^2\Sigma+\sigma^2I)^{-1}`, has
+    expected loss :math:`\lVert(I-\alpha G)(x_i-\mu_y)\rVert^2+\sigma^2\lVert G\rVert_F^2`."""
+    X = data.train
+    mu_y = data.means[data.labels]
+    d = X.shape[1]
+    if data.cov is None:
+        v = data.var_star
+        g = a * v / (a * a * v + s * s)
+        oracle = mu_y[None] + g * (x - a * mu_y[None])
+        expected = (1 - g * a) ** 2 * ((X - mu_y) ** 2).sum(axis=1) + g * g * s * s * d
+    else:
+        lam, Q = np.linalg.eigh(data.cov)
+        lam = np.maximum(lam, 0.0)
+        g = a * lam / (a * a * lam + s * s)  # G's eigenvalues
+        G = (Q * g) @ Q.T
+        oracle = mu_y[None] + (x - a * mu_y[None]) @ G.T
+        expected = ((((X - mu_y) @ Q) * (1 - a * g)) ** 2).sum(axis=1) + s * s * float((g * g).sum())
+    return ((oracle - X[None]) ** 2).sum(axis=2), expected
 
 
 def training_losses(data: GMMData, denoisers: Sequence[Denoiser], times: Sequence[float] | np.ndarray | None,
@@ -223,6 +279,9 @@ def training_losses(data: GMMData, denoisers: Sequence[Denoiser], times: Sequenc
     for den in denoisers:
         if isinstance(den, Partial) and not 1 <= den.M <= N:
             raise GMMError(f"partial memorization needs 1 <= M <= N = {N}, got M = {den.M}")
+        if isinstance(den, Partial) and den.subset is not None and not 0 <= min(den.subset) <= max(
+                den.subset) < N:
+            raise GMMError(f"the fixed subset of {den.name!r} has an index outside 0..{N - 1}")
         if isinstance(den, MixtureDenoiser) and den.means.shape[1] != d:
             raise GMMError(f"denoiser {den.label!r} has means in dimension {den.means.shape[1]}, data in {d}")
     values = proc(times_arr)
@@ -232,7 +291,6 @@ def training_losses(data: GMMData, denoisers: Sequence[Denoiser], times: Sequenc
     widest = max(den.M if isinstance(den, Partial) else len(den.means) for den in denoisers)
     chunk = int(max(1, min(draws, ELEMENT_BUDGET // (N * max(widest, d)))))
     batches = np.empty((len(denoisers), len(times_arr), draws))
-    mu_y = data.means[data.labels]  # (N, d)
     for k, (a, s) in enumerate(zip(alpha, sigma, strict=True)):
         if progress is not None:
             progress(f"losses: t = {times_arr[k]:.4g} ({k + 1}/{len(times_arr)})")
@@ -242,6 +300,10 @@ def training_losses(data: GMMData, denoisers: Sequence[Denoiser], times: Sequenc
             x = a * X[None] + s * eps  # (c, N, d)
             flat = x.reshape(c * N, d)
             for li, den in enumerate(denoisers):
+                if isinstance(den, Partial) and den.subset is not None:
+                    out = denoise(flat, a, s, X[list(den.subset)], 0.0).reshape(c, N, d)
+                    batches[li, k, start:start + c] = ((out - X[None]) ** 2).sum(axis=2).mean(axis=1)
+                    continue
                 if isinstance(den, Partial):
                     for r in range(c):
                         subset = rng.choice(N, size=den.M, replace=False)
@@ -251,15 +313,15 @@ def training_losses(data: GMMData, denoisers: Sequence[Denoiser], times: Sequenc
                 out = den(flat, a, s).reshape(c, N, d)
                 err = ((out - X[None]) ** 2).sum(axis=2)  # (c, N)
                 if control_variate and _is_true_mixture(den, data):
-                    v = data.var_star
-                    g = a * v / (a * a * v + s * s)
-                    oracle = mu_y[None] + g * (x - a * mu_y[None])
-                    cv = ((oracle - X[None]) ** 2).sum(axis=2)
-                    expected = (1 - g * a) ** 2 * ((X - mu_y) ** 2).sum(axis=1) + g * g * s * s * d
+                    cv, expected = _oracle_control(data, x, a, s)
                     err = err - cv + expected[None]
                 batches[li, k, start:start + c] = err.mean(axis=1)
     Ms = {_label(den): den.M for den in denoisers if isinstance(den, Partial)}
-    return LossTable(times_arr, labels, batches, alpha, sigma, psi, d, N, float(data.var_star), proc.name, Ms)
+    fixed = [den.subset is not None for den in denoisers if isinstance(den, Partial)]
+    subsets = "fixed" if fixed and all(fixed) else "redraw" if not any(fixed) else "mixed"
+    eigs = None if data.cov is None else tuple(float(v) for v in data.eigenvalues)
+    return LossTable(times_arr, labels, batches, alpha, sigma, psi, d, N, float(data.var_star), proc.name, Ms,
+                     eigs, subsets)
 
 
 # -- quadrature in d <= 2 ---------------------------------------------------------------------------------
