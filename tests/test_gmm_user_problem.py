@@ -215,6 +215,15 @@ def test_a_fixed_subset_is_the_memorizing_denoiser_of_that_subset():
     assert np.array_equal(table.batches[0], table.batches[1])
 
 
+def test_a_fixed_subset_has_fields_and_a_redrawn_one_does_not():
+    data = problem(MEANS, COV, W, N=12, seed=2)
+    model = Partial(3, subset=(0, 5, 7)).model(data)
+    x = np.array([[0.3, 0.1]])
+    assert np.allclose(model.score(x, 0.6, 0.8), (0.6 * model(x, 0.6, 0.8) - x) / 0.64)
+    with pytest.raises(GMMError, match="redrawn"):
+        Partial(3).model(data)
+
+
 def test_fixed_subsets_are_nested_and_seeded():
     data = problem(MEANS, COV, N=20, seed=4)
     first = standard_denoisers(data, [5, 10, 15], "fixed")

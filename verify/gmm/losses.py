@@ -72,6 +72,13 @@ class Partial:
     def name(self) -> str:
         return self.label or f"partial M={self.M}"
 
+    def model(self, data: GMMData) -> MixtureDenoiser:
+        """The fixed subset's denoiser (with its x0, epsilon, score and velocity predictions); an average
+        over redrawn subsets is not one function, so it has none."""
+        if self.subset is None:
+            raise GMMError(f"{self.name!r} averages over redrawn subsets; only a fixed subset is one model")
+        return MixtureDenoiser(data.train[list(self.subset)], 0.0, self.name)
+
 
 #: How partial memorization chooses its subsets: ``redraw`` (per batch) or ``fixed`` (nested).
 SUBSETS = ("redraw", "fixed")

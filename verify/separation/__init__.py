@@ -7,8 +7,10 @@ r"""Statistical separation of Ye, Zhu, Tao, Chen (arXiv 2511.03202; issue 6).
   problems, with the SEP-P41 residuals.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .data_gap import DSMGap, dsm_gap, mixture
-from .quadrature import GapQuadrature, gap_quadrature, gap_quadrature_2d
 from .scores import (
     MixtureLaw,
     SeparationError,
@@ -23,3 +25,21 @@ from .scores import (
 __all__ = ["dsm_gap", "DSMGap", "mixture", "gap_quadrature", "gap_quadrature_2d", "GapQuadrature",
            "MixtureLaw", "SeparationError", "coefficients", "coefficients_mp", "empirical_score",
            "empirical_score_mp", "gmm_score", "gmm_score_mp"]
+
+if TYPE_CHECKING:  # for type checkers and the API reference; at run time imported on first use
+    from .quadrature import GapQuadrature, gap_quadrature, gap_quadrature_2d
+
+#: Imported on first use (the high-precision references pull in mpmath quadrature and flint).
+_LAZY = {"GapQuadrature": "quadrature", "gap_quadrature": "quadrature", "gap_quadrature_2d": "quadrature"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
