@@ -57,6 +57,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from .cache import persistent
 from .codegen import compile_arb
 from .identities import is_identically_zero, residual_is_zero
 from .limits import fit_power_rate
@@ -235,6 +236,7 @@ def _drift_schedule(schedule: Schedule, method: str, zeta: sp.Expr | str | None)
 
 
 @lru_cache(maxsize=64)
+@persistent("discretization.step_map")
 def _step_map_cached(schedule: Schedule, method: str, zeta: sp.Expr | str | None,
                      direction: str) -> StepMap:
     sched = _drift_schedule(schedule, method, zeta)
@@ -298,6 +300,7 @@ class LastStep:
 
 
 @lru_cache(maxsize=64)
+@persistent("discretization.last_step")
 def _last_step_cached(schedule: Schedule, method: str, zeta: sp.Expr | str | None,
                       direction: str) -> LastStep:
     start = time.perf_counter()

@@ -46,6 +46,7 @@ from typing import Any
 import sympy as sp
 from sympy import stats
 
+from .cache import persistent
 from .fields import MixtureField, OracleDerivation, data_symbols, space_symbols
 from .identities import residual_is_zero
 from .schedules import T, builtin_schedule
@@ -124,6 +125,7 @@ class ComponentLaw:
 
 
 @lru_cache(maxsize=1)
+@persistent("gmm.component_law")
 def component_law() -> ComponentLaw:
     r"""Gaussian conditioning with ``sympy.stats``:
     :math:`\mathbb E[A\mid B]=\mathbb EA+\frac{\operatorname{Cov}(A,B)}{\operatorname{Var}B}(B-\mathbb EB)`,
@@ -477,6 +479,7 @@ def single_level_crossover() -> Crossover:
 
 
 @lru_cache(maxsize=1)
+@persistent("gmm.mstar_checks")
 def mstar_checks() -> tuple[SymbolicResult, ...]:
     """EDGE-MSTAR symbolically: linearity in N, no d, no K, the general and constant-C forms."""
     out = []

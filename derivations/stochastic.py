@@ -68,6 +68,7 @@ import mpmath
 import sympy as sp
 from sympy.integrals.heurisch import heurisch
 
+from .cache import persistent
 from .fields import derive
 from .identities import is_identically_zero, residual_is_zero
 from .limits import LimitCheck, fit_power_rate
@@ -503,6 +504,7 @@ _KEYS = ("mean_z", "mean_X", "variance")
 
 
 @lru_cache(maxsize=128)
+@persistent("stochastic.endpoint_law")
 def _endpoint_law_cached(schedule: Schedule, label: str, direction: str, steps: int) -> dict[str, Any]:
     start = time.perf_counter()
     drift = linear_drift(schedule, direction)

@@ -24,6 +24,13 @@ _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="memverify-tests-hypothesis-")
 hypothesis.configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 
+# The persistent cache of derivations (verify/cache.py) lives in a temporary directory too: the tests
+# neither read a user's cache nor write into their home.
+if "MEMVERIFY_CACHE" not in os.environ:
+    _CACHE_HOME = tempfile.mkdtemp(prefix="memverify-tests-cache-")
+    os.environ["MEMVERIFY_CACHE"] = _CACHE_HOME
+    atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
+
 settings.register_profile(
     "ci", deadline=None, derandomize=True, database=None, max_examples=8,
     # no shrinking: some examples take ~0.5 s (symbolic limits, 40-digit quadrature), and a

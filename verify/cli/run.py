@@ -54,6 +54,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=positive_int("--jobs", maximum=MAX_JOBS), default=None, metavar="N",
                    help="worker processes running claims side by side (default: the number of cores; "
                         "the report is the same for every N)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="derive everything afresh: neither read nor write the persistent cache of symbolic "
+                        "derivations (default location ~/.cache/memverify; MEMVERIFY_CACHE=DIR or off)")
     add_plugin_option(p)
     p.set_defaults(func=command)
     return p
@@ -82,7 +85,12 @@ def command(args: argparse.Namespace) -> int:
     from ..report import TIMINGS_FILE, build_report, render_markdown, split_timings, write_report_dir
     from ..runner import run_claims
 
+    if args.no_cache:
+        from derivations.cache import disable
+
+        disable()
     start = time.perf_counter()
+    tex_job = TexJob(schedules)  # before the progress display starts its refresh: no thread at the fork
     with RunProgress(len(claims)) as progress:
         ctx = RunContext(digits=args.digits, seed=args.seed, quick=args.quick,
                          schedules=schedules, progress=progress.note)
@@ -91,7 +99,7 @@ def command(args: argparse.Namespace) -> int:
                              expected=last_timings(out))
         results = outcome.results
         progress.note("derivations.tex")
-        tex, tex_failed = derivations_tex(schedules)
+        tex, tex_failed = tex_job.result()
     settings = {"claims": args.claims or "*", "digits": args.digits, "seed": args.seed,
                 "quick": args.quick, "schedules": list(schedules) or "all built-ins"}
     report = with_infinity_symbols(build_report(claims, results, settings, time.perf_counter() - start,
@@ -144,7 +152,58 @@ def last_timings(out: Path) -> dict[str, float]:
 
 def derivations_tex(schedules: tuple[str, ...]) -> tuple[str, list[str]]:
     """The LaTeX document of the generic schedule and the given built-ins (default: all), and the
-    schedules whose derivation failed (named in a comment at the top; the run exits 4)."""
+    schedules whose derivation failed (named in a comment at the top; the run exits 4); from the
+    persistent cache (:mod:`verify.cache`) when this code has derived it before."""
+    from derivations.cache import cached
+
+    return cached(TEX_CACHE, repr(tuple(schedules)), lambda: _derive_tex(schedules))
+
+
+#: The cache namespace of derivations.tex.
+TEX_CACHE = "derivations-tex"
+
+
+class TexJob:
+    """derivations.tex computed beside the claims: a forked process when the cache misses (so its
+    SymPy work overlaps the claims'), nothing when it hits."""
+
+    def __init__(self, schedules: tuple[str, ...]) -> None:
+        import multiprocessing as mp
+
+        from derivations.cache import lookup
+
+        self.schedules = schedules
+        self.value: tuple[str, list[str]] | None = None
+        found, value = lookup(TEX_CACHE, repr(tuple(schedules)))
+        self.process = None
+        if found:
+            self.value = value
+            return
+        fork = mp.get_context("fork")
+        self.receive, send = fork.Pipe(duplex=False)
+        self.process = fork.Process(target=_tex_child, args=(schedules, send), daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self) -> tuple[str, list[str]]:
+        """The document and the failed schedules (computed here if the child could not deliver)."""
+        if self.value is not None:
+            return self.value
+        try:
+            self.value = self.receive.recv()
+        except (EOFError, OSError):  # the child died: compute it here
+            self.value = derivations_tex(self.schedules)
+        finally:
+            self.process.join()
+        return self.value
+
+
+def _tex_child(schedules: tuple[str, ...], send) -> None:
+    send.send(derivations_tex(schedules))
+    send.close()
+
+
+def _derive_tex(schedules: tuple[str, ...]) -> tuple[str, list[str]]:
     from derivations.printing import derivation_report, to_latex_document
     from derivations.schedules import BUILTIN_SCHEDULES, builtin_schedule, generic_schedule
 

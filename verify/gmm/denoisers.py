@@ -125,19 +125,30 @@ def denoise(x: np.ndarray, alpha, sigma, means: np.ndarray, var,
     x = np.asarray(x, dtype=float)
     if np.ndim(var) != 0:
         return _denoise_matrix(x, alpha, sigma, means, np.asarray(var, dtype=float), return_weights, weights)
-    a, s = _column(alpha, len(x)), _column(sigma, len(x))
-    tau2 = a * a * var + s * s  # (B, 1): variance of x_t given the component
-    # logits -|x - a mu|^2 / (2 tau2), dropping the row constant |x|^2
-    logits = (a * (x @ means.T) - 0.5 * a * a * (means * means).sum(axis=1)) / tau2  # (B, M)
+    a, s = _scalar_or_column(alpha, len(x)), _scalar_or_column(sigma, len(x))
+    tau2 = a * a * var + s * s  # scalar or (B, 1): variance of x_t given the component
+    # logits -|x - a mu|^2 / (2 tau2), dropping the row constant |x|^2; one (B, M) array, updated in place
+    logits = x @ means.T
+    logits *= a / tau2
+    logits -= (0.5 * a * a / tau2) * (means * means).sum(axis=1)
     if weights is not None:
-        logits = logits + np.log(np.asarray(weights, dtype=float))[None, :]
+        logits += np.log(np.asarray(weights, dtype=float))[None, :]
     logits -= logits.max(axis=1, keepdims=True)
-    w = np.exp(logits)
-    w /= w.sum(axis=1, keepdims=True)
-    m = w @ means  # (B, d)
+    w = np.exp(logits, out=logits)  # unnormalised weights
+    total = w.sum(axis=1, keepdims=True)
+    m = (w @ means) / total  # (B, d)
     gain = a * var / tau2
     out = m + gain * (x - a * m)
-    return (out, w) if return_weights else out
+    if return_weights:
+        w /= total
+        return out, w
+    return out
+
+
+def _scalar_or_column(v, rows: int):
+    """A number as a float (broadcast for free), per-row values as a (rows, 1) column."""
+    arr = np.asarray(v, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr.reshape(-1, 1)
 
 
 def _denoise_matrix(x, alpha, sigma, means, cov, return_weights, weights):

@@ -1,0 +1,172 @@
+"""A persistent cache of symbolic derivations between runs (diskcache: SQLite, safe across processes).
+
+:func:`persistent` decorates a derivation whose arguments have a canonical text (:func:`fingerprint`:
+SymPy objects by ``srepr``, dataclasses such as :class:`~derivations.schedules.Schedule` field by field,
+numbers, strings, tuples); :func:`cached` stores any value under an explicit key.
+
+A value is stored under its namespace and key (e.g. the schedule's expressions) together with the
+*code version*: a digest of every source file of :mod:`derivations` and of the SymPy version, so an
+edit of any derivation, or another SymPy, misses the old entries instead of reusing them. Only
+values that are pure functions of that code and key are cached (derived expressions, the LaTeX
+document), never verdicts or anything random.
+
+Where: ``$MEMVERIFY_CACHE`` (a directory), else ``$XDG_CACHE_HOME/memverify``, else
+``~/.cache/memverify``. ``MEMVERIFY_CACHE=off`` (or ``memverify run --no-cache``) turns it off. A
+cache that cannot be opened or read (a read-only home, a corrupt file) is skipped with the value
+computed afresh: the cache can make a run faster, never wrong or failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+from collections.abc import Callable
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["cache_dir", "code_version", "cached", "lookup", "persistent", "fingerprint", "disable", "clear"]
+
+T = TypeVar("T")
+
+#: Largest size of the cache on disk (bytes); diskcache evicts the least recently used beyond it.
+SIZE_LIMIT = 2**30
+
+_disabled = False
+
+
+def disable() -> None:
+    """Turn the cache off for this process (``--no-cache``)."""
+    global _disabled
+    _disabled = True
+
+
+def cache_dir() -> Path | None:
+    """The cache directory, or None when the cache is off."""
+    if _disabled:
+        return None
+    env = os.environ.get("MEMVERIFY_CACHE")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "no", "false") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "memverify"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Digest of the :mod:`derivations` sources and the SymPy version."""
+    import sympy
+
+    import derivations
+
+    digest = hashlib.sha256(f"sympy {sympy.__version__}\n".encode())
+    root = Path(derivations.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _open(directory: str):
+    return _open_in(directory, os.getpid())  # one connection per process: never one inherited by fork
+
+
+@lru_cache(maxsize=4)
+def _open_in(directory: str, pid: int):
+    import diskcache
+
+    return diskcache.Cache(directory, size_limit=SIZE_LIMIT)
+
+
+def _full_key(namespace: str, key: str) -> str:
+    return f"{namespace}\0{code_version()}\0{key}"
+
+
+def lookup(namespace: str, key: str) -> tuple[bool, Any]:
+    """(True, value) when (namespace, key, code version) is stored, else (False, None)."""
+    directory = cache_dir()
+    if directory is None:
+        return False, None
+    try:
+        hit = _open(str(directory)).get(_full_key(namespace, key), default=_MISSING)
+    except Exception:  # noqa: BLE001 - an unusable cache only costs the computation
+        return False, None
+    return (False, None) if hit is _MISSING else (True, hit)
+
+
+def cached(namespace: str, key: str, compute: Callable[[], T]) -> T:
+    """The value stored under (namespace, key, code version), else ``compute()`` (then stored)."""
+    found, value = lookup(namespace, key)
+    if found:
+        return value
+    value = compute()
+    directory = cache_dir()
+    if directory is not None:
+        try:
+            _open(str(directory)).set(_full_key(namespace, key), value)
+        except Exception:  # noqa: BLE001
+            pass
+    return value
+
+
+class Unkeyable(TypeError):
+    """An argument has no canonical text (the call is then computed, not cached)."""
+
+
+def fingerprint(value: Any) -> str:
+    """A canonical text of ``value``: equal texts for equal derivation inputs."""
+    import sympy as sp
+
+    if value is None or isinstance(value, bool | int | float | str | Fraction):
+        return f"{type(value).__name__}:{value!r}"
+    if isinstance(value, sp.Basic):
+        return f"sympy:{sp.srepr(value)}"
+    if isinstance(value, tuple | list):
+        return f"{type(value).__name__}(" + ",".join(fingerprint(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "dict(" + ",".join(f"{fingerprint(k)}={fingerprint(v)}" for k, v in sorted(
+            value.items(), key=lambda kv: fingerprint(kv[0]))) + ")"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = ",".join(f"{f.name}={fingerprint(getattr(value, f.name))}"
+                          for f in dataclasses.fields(value))
+        return f"{type(value).__module__}.{type(value).__qualname__}({fields})"
+    raise Unkeyable(f"no canonical text for a {type(value).__name__}")
+
+
+def persistent(namespace: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorate a pure derivation: its value is kept in the persistent cache under ``namespace``, the
+    fingerprint of its arguments and the code version."""
+    def decorate(function: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            if cache_dir() is None:
+                return function(*args, **kwargs)
+            try:
+                key = fingerprint((args, kwargs))
+            except Unkeyable:
+                return function(*args, **kwargs)
+            return cached(namespace, key, lambda: function(*args, **kwargs))
+
+        return wrapper
+
+    return decorate
+
+
+def clear() -> int:
+    """Remove every entry; the number removed (0 when the cache is off or absent)."""
+    directory = cache_dir()
+    if directory is None or not directory.exists():
+        return 0
+    try:
+        return int(_open(str(directory)).clear())
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+class _Missing:
+    pass
+
+
+_MISSING: Any = _Missing()
