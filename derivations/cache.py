@@ -21,14 +21,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
 import os
+import pickle
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["cache_dir", "code_version", "cached", "lookup", "persistent", "fingerprint", "disable", "clear"]
+__all__ = ["cache_dir", "code_version", "cached", "lookup", "persistent", "fingerprint", "exact_blob",
+           "disable", "clear"]
 
 T = TypeVar("T")
 
@@ -91,24 +94,86 @@ def lookup(namespace: str, key: str) -> tuple[bool, Any]:
         return False, None
     try:
         hit = _open(str(directory)).get(_full_key(namespace, key), default=_MISSING)
-    except Exception:  # noqa: BLE001 - an unusable cache only costs the computation
+        if hit is _MISSING:
+            return False, None
+        return True, pickle.loads(hit)
+    except Exception:  # noqa: BLE001 - an unusable cache or entry only costs the computation
         return False, None
-    return (False, None) if hit is _MISSING else (True, hit)
 
 
 def cached(namespace: str, key: str, compute: Callable[[], T]) -> T:
-    """The value stored under (namespace, key, code version), else ``compute()`` (then stored)."""
+    """The value stored under (namespace, key, code version), else ``compute()`` (then stored, when it
+    survives the round trip exactly: :func:`exact_blob`)."""
     found, value = lookup(namespace, key)
     if found:
         return value
     value = compute()
     directory = cache_dir()
     if directory is not None:
-        try:
-            _open(str(directory)).set(_full_key(namespace, key), value)
-        except Exception:  # noqa: BLE001
-            pass
+        blob = exact_blob(value)
+        if blob is not None:
+            try:
+                _open(str(directory)).set(_full_key(namespace, key), blob)
+            except Exception:  # noqa: BLE001
+                pass
     return value
+
+
+def _rebuild(cls: type, args: tuple) -> Any:
+    """A SymPy node from its class and arguments, unevaluated: the very tree that was stored."""
+    import sympy as sp
+
+    with sp.evaluate(False):
+        return cls(*args)
+
+
+class _TreePickler(pickle.Pickler):
+    """Pickles SymPy trees node by node (:func:`_rebuild`), so that loading does not re-evaluate them:
+    SymPy's own pickles rebuild through the evaluating constructors, and ``-(c - 1)/8`` would come back
+    as ``1/8 - c/8`` (equal, but printed differently)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        import sympy as sp
+
+        if isinstance(obj, sp.Basic) and not obj.is_Atom and obj.args and isinstance(type(obj), type) \
+                and type(obj).__module__.startswith("sympy."):
+            return _rebuild, (type(obj), obj.args)
+        return NotImplemented
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _TreePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def _tree_text(value: Any) -> str:
+    """A text that differs when two values print or compute differently: SymPy trees by ``srepr``,
+    containers and dataclasses element by element, anything else by its ``repr``."""
+    import sympy as sp
+
+    if isinstance(value, sp.Basic):
+        return sp.srepr(value)
+    if isinstance(value, tuple | list):
+        return f"{type(value).__name__}[" + ",".join(_tree_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_tree_text(k)}:{_tree_text(v)}" for k, v in value.items()) + "}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return f"{type(value).__qualname__}(" + ",".join(
+            f"{f.name}={_tree_text(getattr(value, f.name))}" for f in dataclasses.fields(value)) + ")"
+    return f"{type(value).__qualname__}:{value!r}"
+
+
+def exact_blob(value: Any) -> bytes | None:
+    """The pickle of ``value``, or None unless loading it gives back the same tree (:func:`_tree_text`:
+    then the cached value prints, compares and computes exactly like the fresh one; a value with an
+    identity-based ``repr`` never qualifies)."""
+    try:
+        blob = _dumps(value)
+        text = _tree_text(value)
+        return blob if " at 0x" not in text and _tree_text(pickle.loads(blob)) == text else None
+    except Exception:  # noqa: BLE001 - an unpicklable value is just not cached
+        return None
 
 
 class Unkeyable(TypeError):

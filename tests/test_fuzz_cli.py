@@ -126,7 +126,8 @@ def _options(inputs: Path) -> dict[str, dict[str, st.SearchStrategy[str]]]:
                           "--means": files, "--cov": st.one_of(NUMBER_TEXTS, files), "--weights": VECTORS,
                           "--t-grid": VECTORS},
         "gmm sweep": {"--d": VECTORS, "--K": VECTORS, "--N": VECTORS, "--seed": counts, "--steps": counts,
-                      "--draws": counts, "--samples": counts, "--workers": counts, "--out": outs},
+                      "--draws": counts, "--samples": counts, "--workers": counts, "--out": outs,
+                      "--scheduler": st.sampled_from(["tcp://127.0.0.1:9", "", "nonsense"])},
         "separation gap": {"--d": counts, "--K": counts, "--n": VECTORS, "--datasets": counts,
                            "--draws": counts, "--seed": counts, "--data": files, "--means": files,
                            "--s": st.one_of(VECTORS, st.tuples(NUMBER_TEXTS, NUMBER_TEXTS, counts)
@@ -147,7 +148,7 @@ STUBS = {
     "falsify": ["verify.falsify.engine.falsify"],
     "gmm losses": ["verify.cli.gmm.training_losses"],
     "gmm crossover": ["verify.cli.gmm.training_losses", "verify.cli.gmm.crossover_slope"],
-    "gmm sweep": ["verify.cli.gmm.run_sweep"],
+    "gmm sweep": ["verify.gmm.distributed.run_sweep_dask"],
     "separation gap": ["verify.cli.separation.scan_cell", "verify.cli.separation.dsm_gap"],
     "separation lipschitz": ["verify.cli.separation.contrast_table",
                              "verify.cli.separation.empirical_lipschitz"],

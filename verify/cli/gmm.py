@@ -33,7 +33,7 @@ from ..gmm.crossover import (
 from ..gmm.data import PAPER_SCHEDULE, GMMData, GMMError, GMMSetting, generate, problem, process
 from ..gmm.losses import SUBSETS, LossTable, standard_denoisers, training_losses
 from ..gmm.sampling import DEFAULT_SAMPLES
-from ..gmm.sweep import GRIDS, SWEEP_STEPS, SweepConfig, cell_line, grid_settings, run_sweep
+from ..gmm.sweep import GRIDS, SWEEP_STEPS, SweepConfig, cell_line, grid_settings
 from ..gmm.training import TrainingConfig
 from .arguments import (
     UsageError,
@@ -428,10 +428,11 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.description = ("Train M-component GMM denoisers (full-batch Adam, epsilon-prediction, compressed "
                      "schedule emulating the authors' 50 000 steps), sample 50 points each by deterministic "
                      "DDIM, and locate the memorization transition in M/N per cell; compare with the "
-                     "predicted crossover M*/N. Resumable: finished models are reused from --out.")
+                     "predicted crossover M*/N. Every model is one Dask task (a LocalCluster, or the "
+                     "cluster of --scheduler). Resumable: finished models are reused from --out.")
     p.add_argument("--grid", choices=tuple(GRIDS), default="reduced",
                    help="reduced: d in {30,60}, K in {3,12}, N in {50,100} (8 cells, default); paper: the "
-                        "authors' 64 cells (opt-in; use --workers)")
+                        "authors' 64 cells (opt-in; a --scheduler cluster or many --workers)")
     p.add_argument("--d", type=int_list("--d", maximum=MAX_D, max_items=MAX_SIZES), default=None,
                    metavar="D1,D2", help="override the grid's d")
     p.add_argument("--K", type=int_list("--K", maximum=MAX_K, max_items=MAX_SIZES), default=None,
@@ -448,12 +449,22 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
                    default=DEFAULT_SAMPLES, metavar="S",
                    help=f"DDIM samples per model (default: {DEFAULT_SAMPLES})")
     p.add_argument("--no-refine", action="store_true", help="first pass only (M = N/10 .. N)")
-    p.add_argument("--workers", type=positive_int("--workers", maximum=256), default=1, metavar="W",
-                   help="processes over cells (default: 1)")
+    p.add_argument("--workers", type=positive_int("--workers", maximum=256), default=None, metavar="W",
+                   help="worker processes of the local Dask cluster (default: the number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="a running Dask scheduler (e.g. tcp://host:8786): every model is one task on its "
+                        "workers, the results are written here as they arrive (default: a LocalCluster)")
     p.add_argument("--out", metavar="DIR", default="memverify-gmm-sweep",
                    help="results directory (default: memverify-gmm-sweep); reruns reuse finished models")
     p.add_argument("--quiet", action="store_true", help="no per-model progress on stderr")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def sweep_command(args: argparse.Namespace) -> int:
@@ -473,8 +484,14 @@ def sweep_command(args: argparse.Namespace) -> int:
     verbose = not args.quiet
     say = stderr_line if verbose else None
     started = time.perf_counter()
-    results = run_sweep(settings, config, out, args.workers, say, verbose)
+    from ..gmm.distributed import run_sweep_dask
+
+    if args.scheduler is not None and args.workers is not None:
+        raise UsageError("--workers sizes the local cluster; a --scheduler brings its own workers")
+    workers = args.workers or default_workers()
+    results = run_sweep_dask(settings, config, out, workers, args.scheduler, say)
     summary = {"grid": {k: list(v) for k, v in spec.items()}, "seed": args.seed,
+               "cluster": args.scheduler or f"LocalCluster({workers} workers)",
                "training": config.training.to_json(), "samples": config.samples, "refine": config.refine,
                "cells": [r.to_json() for r in results], "seconds": time.perf_counter() - started}
     from derivations.printing import write_text_atomic

@@ -42,7 +42,8 @@ from .training import TrainingConfig, train
 
 __all__ = ["GRIDS", "SweepConfig", "Transition", "CellResult", "first_pass_sizes", "refinement_sizes",
            "locate_transition", "predictions", "run_point", "run_cell", "run_sweep", "grid_settings",
-           "cell_line", "SWEEP_STEPS", "RESULT_VERSION"]
+           "cell_line", "SWEEP_STEPS", "RESULT_VERSION", "measure_point", "load_point", "store_point",
+           "finish_cell"]
 
 #: Cell grids: the reduced default and the authors' 64 cells (research note §5a).
 GRIDS: dict[str, dict[str, tuple[int, ...]]] = {
@@ -239,24 +240,36 @@ def _starts(setting: GMMSetting, samples: int) -> np.ndarray:
         (samples, setting.d))
 
 
-def run_point(setting: GMMSetting, M: int, config: SweepConfig, out: Path | None = None,
-              data=None) -> tuple[dict[str, Any], bool]:
-    """Train one model, sample, measure; (record, reused). With ``out`` the record is read from / written
-    atomically to ``OUT/<cell>-<hash>/M%04d.json``."""
+def _point_path(out: Path, setting: GMMSetting, config: SweepConfig, M: int) -> Path:
+    return _cell_dir(out, setting, config) / f"M{M:04d}.json"
+
+
+def load_point(out: Path | None, setting: GMMSetting, config: SweepConfig, M: int) -> dict[str, Any] | None:
+    """The stored record of (cell, M) in ``out``, or None (absent, unreadable or of another version)."""
+    if out is None:
+        return None
+    path = _point_path(out, setting, config, M)
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (json.JSONDecodeError, OSError):
+        return None  # unreadable: recompute and overwrite
+    return record if record.get("version") == RESULT_VERSION and record.get("M") == M else None
+
+
+def store_point(out: Path, setting: GMMSetting, config: SweepConfig, record: dict[str, Any]) -> None:
+    """Write a (cell, M) record atomically."""
     from derivations.printing import write_text_atomic
 
-    path = None
-    if out is not None:
-        cell = _cell_dir(out, setting, config)
-        cell.mkdir(parents=True, exist_ok=True)
-        path = cell / f"M{M:04d}.json"
-        if path.exists():
-            try:
-                record = json.loads(path.read_text())
-                if record.get("version") == RESULT_VERSION and record.get("M") == M:
-                    return record, True
-            except (json.JSONDecodeError, OSError):
-                pass  # unreadable: recompute and overwrite
+    path = _point_path(out, setting, config, int(record["M"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(record, indent=1))
+
+
+def measure_point(setting: GMMSetting, M: int, config: SweepConfig, data=None) -> dict[str, Any]:
+    """Train one model, sample, measure: the (cell, M) record. A pure function of its arguments (all
+    randomness is seeded by the cell), so it may run in any process or on any machine."""
     data = data if data is not None else generate(setting)
     result = train(data, M, config.training, seed=setting.seed)
     t0 = time.perf_counter()
@@ -264,15 +277,43 @@ def run_point(setting: GMMSetting, M: int, config: SweepConfig, out: Path | None
                    config.training.schedule)
     flags = memorized(samples, data.train)
     tail = max(1, len(result.history) // 10)
-    record = {"version": RESULT_VERSION, "setting": {"d": setting.d, "K": setting.K, "N": setting.N,
-                                                      "var_star": setting.var_star, "seed": setting.seed},
-              "M": int(M), "memorized": int(flags.sum()), "samples": int(len(flags)),
-              "ratio": float(flags.mean()), "std": float(result.std),
-              "final_loss": float(np.mean(result.history[-tail:])), "train_seconds": result.seconds,
-              "sample_seconds": time.perf_counter() - t0, "config": config.training.to_json()}
-    if path is not None:
-        write_text_atomic(path, json.dumps(record, indent=1))
+    return {"version": RESULT_VERSION, "setting": {"d": setting.d, "K": setting.K, "N": setting.N,
+                                                   "var_star": setting.var_star, "seed": setting.seed},
+            "M": int(M), "memorized": int(flags.sum()), "samples": int(len(flags)),
+            "ratio": float(flags.mean()), "std": float(result.std),
+            "final_loss": float(np.mean(result.history[-tail:])), "train_seconds": result.seconds,
+            "sample_seconds": time.perf_counter() - t0, "config": config.training.to_json()}
+
+
+def run_point(setting: GMMSetting, M: int, config: SweepConfig, out: Path | None = None,
+              data=None) -> tuple[dict[str, Any], bool]:
+    """Train one model, sample, measure; (record, reused). With ``out`` the record is read from / written
+    atomically to ``OUT/<cell>-<hash>/M%04d.json``."""
+    record = load_point(out, setting, config, M)
+    if record is not None:
+        return record, True
+    record = measure_point(setting, M, config, data)
+    if out is not None:
+        store_point(out, setting, config, record)
     return record, False
+
+
+def finish_cell(setting: GMMSetting, config: SweepConfig, points: dict[int, dict[str, Any]],
+                out: Path | None, seconds: float, reused: int) -> CellResult:
+    """The transition and predictions of a cell from its measured points (written as cell.json)."""
+    Ms = sorted(points)
+    pts = [points[m] for m in Ms]
+    transition = locate_transition(Ms, [p["memorized"] for p in pts], [p["samples"] for p in pts], setting.N,
+                                   config.resamples, setting.seed)
+    predicted = predictions(setting.N, setting.var_star, config.training.schedule)
+    directory = _cell_dir(out, setting, config) if out is not None else None
+    result = CellResult(setting, pts, transition, predicted, seconds, reused, str(directory or ""))
+    if directory is not None:
+        from derivations.printing import write_text_atomic
+
+        directory.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(directory / "cell.json", json.dumps(result.to_json(), indent=1))
+    return result
 
 
 def run_cell(setting: GMMSetting, config: SweepConfig | None = None, out: Path | None = None,
@@ -299,19 +340,7 @@ def run_cell(setting: GMMSetting, config: SweepConfig | None = None, out: Path |
     if config.refine:
         Ms = sorted(points)
         measure(refinement_sizes(Ms, [points[m]["ratio"] for m in Ms], config.coverage), "refinement")
-    Ms = sorted(points)
-    pts = [points[m] for m in Ms]
-    transition = locate_transition(Ms, [p["memorized"] for p in pts], [p["samples"] for p in pts], setting.N,
-                                   config.resamples, setting.seed)
-    predicted = predictions(setting.N, setting.var_star, config.training.schedule)
-    directory = _cell_dir(out, setting, config) if out is not None else None
-    result = CellResult(setting, pts, transition, predicted, time.perf_counter() - started, reused,
-                        str(directory or ""))
-    if directory is not None:
-        from derivations.printing import write_text_atomic
-
-        write_text_atomic(directory / "cell.json", json.dumps(result.to_json(), indent=1))
-    return result
+    return finish_cell(setting, config, points, out, time.perf_counter() - started, reused)
 
 
 def grid_settings(grid: str | dict[str, Sequence[int]], seed: int = 0,
