@@ -93,8 +93,8 @@ def run_sweep_dask(settings: Sequence[GMMSetting], config: SweepConfig | None = 
             if phase[i] == "first pass" and config.refine:
                 phase[i] = "refinement"
                 Ms = sorted(points[i])
-                submit(i, [M for M in refinement_sizes(Ms, [points[i][m]["ratio"] for m in Ms], config.coverage)
-                           if M not in points[i]])
+                sizes = refinement_sizes(Ms, [points[i][m]["ratio"] for m in Ms], config.coverage)
+                submit(i, [M for M in sizes if M not in points[i]])
                 return
             results[i] = finish_cell(settings[i], config, points[i], out, time.perf_counter() - started[i],
                                      reused[i])
