@@ -30,8 +30,8 @@ Every result object names its pass flag ``holds`` (``SymbolicCheck.zero`` and
 ("Precision discipline").
 """
 
-from importlib import import_module
-from typing import Any
+
+from .lazy import lazy_exports as _lazy_exports
 
 #: public name -> submodule; loaded on first use (PEP 562), so importing one light module
 #: (e.g. ``derivations.exact``) does not pull in SymPy
@@ -60,13 +60,4 @@ _EXPORTS = {
 __all__: list[str] = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'derivations' has no attribute {name!r}")
-    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())

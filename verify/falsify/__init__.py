@@ -39,8 +39,8 @@ The public surface (``__all__``; the submodules are private):
 * :class:`ExactValueError` — a value that is not an exact example value.
 """
 
-from importlib import import_module
-from typing import Any
+
+from derivations.lazy import lazy_exports as _lazy_exports
 
 #: public name -> submodule, loaded on first use (PEP 562): ``memverify``'s parser imports
 #: :mod:`verify.cli.falsify` without paying for Hypothesis
@@ -70,13 +70,4 @@ __all__: list[str] = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'verify.falsify' has no attribute {name!r}")
-    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())

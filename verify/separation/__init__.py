@@ -7,8 +7,9 @@ r"""Statistical separation of Ye, Zhu, Tao, Chen (arXiv 2511.03202; issue 6).
   problems, with the SEP-P41 residuals.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from derivations.lazy import lazy_exports as _lazy_exports
 
 from .data_gap import DSMGap, dsm_gap, mixture
 from .scores import (
@@ -33,13 +34,4 @@ if TYPE_CHECKING:  # for type checkers and the API reference; at run time import
 _LAZY = {"GapQuadrature": "quadrature", "gap_quadrature": "quadrature", "gap_quadrature_2d": "quadrature"}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())
