@@ -146,6 +146,7 @@ def with_zeta(schedule: Schedule, zeta: sp.Expr | str | None) -> tuple[Schedule,
 
 _is_zero = is_identically_zero
 
+@persistent("stochastic.linear_drift")
 def linear_drift(schedule: Schedule, direction: str = "backward") -> dict[str, sp.Expr]:
     r"""Coefficients :math:`a_\zeta, c_\zeta` of the derived one-atom drift :math:`a x + c X`.
 

@@ -174,9 +174,13 @@ def _run_floats(X, Z, spec, co, times, err: ErrorField | None, paths, record):
     with np.errstate(all="ignore"):
         for k, t in enumerate(times):
             alpha, sigma = co["alpha"][k], co["sigma"][k]
-            S = (alpha * (Z @ Xt) - alpha * alpha * half_sq) / (sigma * sigma)
+            # logits alpha <Z, X_j>/sigma^2 - alpha^2 |X_j|^2/(2 sigma^2), in one array updated in place
+            S = Z @ Xt
+            S *= alpha / (sigma * sigma)
+            S -= (alpha * alpha / (sigma * sigma)) * half_sq
             top = S.max(axis=1, keepdims=True)
-            E = np.exp(S - top)
+            S -= top
+            E = np.exp(S, out=S)
             total = E.sum(axis=1, keepdims=True)
             m = (E @ X) / total
             drift = co["a"][k] * Z + co["c"][k] * m
@@ -224,6 +228,8 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
 
     h = to_arb(spec.h)
     Z = [[to_arb(v) for v in row] for row in Zq]
+    Xf = np.array([[float(v) for v in row] for row in Xq])  # for choosing leaders only
+    half_sq_f = np.array([float(v) for v in half_sq])
     trace: dict[str, Any] = {"times": times, "Z": [], "m": [], "e": [], "xi": []} if record else {}
     for k, t in enumerate(times):
         alpha, sigma = co["alpha"][k], co["sigma"][k]
@@ -233,10 +239,9 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
         # the balls tight: weights are computed relative to the leader (centred softmax), so
         # their radii scale with the neglected weights, as the true sensitivity does
         Zf = np.array([[float(v.mid()) for v in row] for row in Z])
-        Xf = np.array([[float(v) for v in row] for row in Xq])
         with np.errstate(all="ignore"):  # a diverging path (non-finite ball) may lead with any atom
-            tops = np.argmax(np.nan_to_num(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * np.array(
-                [float(v) for v in half_sq]), nan=-np.inf), axis=1)
+            tops = np.argmax(np.nan_to_num(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * half_sq_f,
+                                           nan=-np.inf), axis=1)
         weights: list[list] = [[] for _ in range(M)]
         log_sums: list = [None] * M
         for top in sorted(set(int(v) for v in tops)):
