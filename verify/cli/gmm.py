@@ -479,8 +479,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         raise GMMError("every N must be at least 2 (the criterion compares two nearest neighbours)")
     settings = grid_settings(spec, args.seed)
     config = SweepConfig(TrainingConfig.compressed(args.steps, args.draws), args.samples, not args.no_refine)
-    out = output_dir(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)  # created with the first record: a refused run writes nothing
     verbose = not args.quiet
     say = stderr_line if verbose else None
     started = time.perf_counter()
@@ -496,6 +495,7 @@ def sweep_command(args: argparse.Namespace) -> int:
                "cells": [r.to_json() for r in results], "seconds": time.perf_counter() - started}
     from derivations.printing import write_text_atomic
 
+    out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=1))
     if args.json:
         print(json.dumps(summary, indent=2))

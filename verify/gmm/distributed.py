@@ -31,7 +31,7 @@ from .sweep import (
 __all__ = ["run_sweep_dask", "CONNECT_TIMEOUT"]
 
 #: Seconds to wait for a scheduler given by address.
-CONNECT_TIMEOUT = 30
+CONNECT_TIMEOUT = 10
 
 
 def _client(scheduler: str | None, workers: int):
