@@ -153,7 +153,7 @@ def last_timings(out: Path) -> dict[str, float]:
 def derivations_tex(schedules: tuple[str, ...]) -> tuple[str, list[str]]:
     """The LaTeX document of the generic schedule and the given built-ins (default: all), and the
     schedules whose derivation failed (named in a comment at the top; the run exits 4); from the
-    persistent cache (:mod:`verify.cache`) when this code has derived it before."""
+    persistent cache (:mod:`derivations.cache`) when this code has derived it before."""
     from derivations.cache import cached
 
     return cached(TEX_CACHE, repr(tuple(schedules)), lambda: _derive_tex(schedules))
@@ -199,8 +199,12 @@ class TexJob:
 
 
 def _tex_child(schedules: tuple[str, ...], send) -> None:
-    send.send(derivations_tex(schedules))
-    send.close()
+    try:
+        send.send(derivations_tex(schedules))
+    except BaseException:  # noqa: BLE001 - quietly: the parent derives it again and reports the error
+        pass
+    finally:
+        send.close()
 
 
 def _derive_tex(schedules: tuple[str, ...]) -> tuple[str, list[str]]:
