@@ -98,3 +98,26 @@ def test_the_endpoint_law_from_the_cache_prints_like_the_fresh_one(tmp_path, mon
     assert fresh is not again
     assert cache._tree_text(fresh) == cache._tree_text(again)
     assert str(again["variance"]) == str(fresh["variance"])
+
+
+def test_the_tex_job_hits_the_cache_or_derives_beside_the_claims(tmp_path, monkeypatch, capfd):
+    import pytest
+
+    from verify.cli import run
+
+    monkeypatch.setenv("MEMVERIFY_CACHE", str(tmp_path))
+    monkeypatch.setattr(run, "_derive_tex", lambda schedules: (f"% tex of {schedules}\n", []))
+    job = run.TexJob(("linear",))
+    assert job.process is not None  # a miss: derived in a forked process
+    assert job.result() == ("% tex of ('linear',)\n", [])
+    again = run.TexJob(("linear",))
+    assert again.process is None and again.result() == job.result()  # a hit: nothing forked
+
+    def broken(schedules):
+        raise RuntimeError("derivation failed")
+
+    monkeypatch.setattr(run, "_derive_tex", broken)
+    failing = run.TexJob(("trigonometric",))
+    with pytest.raises(RuntimeError, match="derivation failed"):  # derived again here, reported once
+        failing.result()
+    assert "Traceback" not in capfd.readouterr().err  # the child failed quietly
