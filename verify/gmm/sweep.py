@@ -18,7 +18,7 @@ Per cell :math:`(d,K,N,\text{seed})` (research note §5c):
 
 Resumable: every finished (cell, M) result is one JSON file written atomically in
 ``OUT/<cell>-<settings hash>/M0040.json``; a rerun with the same settings loads it instead of
-training. The paper's 64-cell grid spreads cells over processes (``ProcessPoolExecutor``).
+training. :mod:`verify.gmm.distributed` runs the models as tasks on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -26,10 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,36 +350,17 @@ def grid_settings(grid: str | dict[str, Sequence[int]], seed: int = 0,
     return [GMMSetting(d, K, N, var_star, seed) for d in spec["d"] for K in spec["K"] for N in spec["N"]]
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _cell_job(setting: GMMSetting, config: SweepConfig, out: str | None, verbose: bool) -> CellResult:
-    return run_cell(setting, config, Path(out) if out else None, _stderr if verbose else None)
-
-
 def run_sweep(settings: Sequence[GMMSetting], config: SweepConfig | None = None, out: Path | None = None,
-              workers: int = 1, progress: Progress | None = None, verbose: bool = False) -> list[CellResult]:
-    """Every cell, in order (``workers > 1``: cells spread over processes; per-point progress then goes
-    to stderr when ``verbose``)."""
+              progress: Progress | None = None) -> list[CellResult]:
+    """Every cell, in order, in this process (the reference of :func:`verify.gmm.distributed.run_sweep_dask`,
+    which spreads the models over a Dask cluster)."""
     config = config or SweepConfig()
-    if workers < 1:
-        raise GMMError(f"workers must be a positive integer, got {workers}")
     say = progress or (lambda message: None)
-    results: dict[int, CellResult] = {}
-    if workers == 1:
-        for i, s in enumerate(settings):
-            results[i] = run_cell(s, config, out, progress)
-            say(f"cell {i + 1}/{len(settings)} done: {cell_line(results[i])}")
-        return [results[i] for i in range(len(settings))]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_cell_job, s, config, str(out) if out else None, verbose): i
-                   for i, s in enumerate(settings)}
-        for done, fut in enumerate(as_completed(futures), start=1):
-            i = futures[fut]
-            results[i] = fut.result()
-            say(f"cell {done}/{len(settings)} done: {cell_line(results[i])}")
-    return [results[i] for i in range(len(settings))]
+    results = []
+    for i, s in enumerate(settings):
+        results.append(run_cell(s, config, out, progress))
+        say(f"cell {i + 1}/{len(settings)} done: {cell_line(results[-1])}")
+    return results
 
 
 def _fmt(v: float | None) -> str:
