@@ -120,3 +120,24 @@ def test_a_group_stays_together_and_a_dead_worker_costs_only_its_claims(test_cla
     status = {r.id: r for r in outcome.results}
     assert status["TEST-OK"].status is Verdict.VERIFIED
     assert outcome.failed == ["TEST-DIES"] and "exit code 7" in status["TEST-DIES"].evidence[0].detail
+
+
+def test_each_worker_gets_its_share_of_the_blas_threads(test_claims, monkeypatch):
+    """Two workers on two cores run one BLAS thread each (oversubscribed OpenBLAS pools made the
+    parallel run as slow as the sequential one)."""
+    from threadpoolctl import threadpool_info
+
+    from verify.parallel import blas_threads
+    from verify.registry import RunContext
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert (blas_threads(1), blas_threads(2), blas_threads(3), blas_threads(8)) == (4, 2, 1, 1)
+
+    def threads(ctx):
+        counts = sorted({p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"})
+        return ClaimResult("TEST-OK", Verdict.VERIFIED, f"blas threads {counts}",
+                           [Evidence("exact", True, "computed", bound=ExactZero("test"))])
+
+    sys.modules[MODULE].ok = threads
+    outcome = run_claims(test_claims[:2], RunContext(), jobs=2)
+    assert next(r for r in outcome.results if r.id == "TEST-OK").summary == "blas threads [2]"
