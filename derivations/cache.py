@@ -136,7 +136,7 @@ class _TreePickler(pickle.Pickler):
         import sympy as sp
 
         if isinstance(obj, sp.Basic) and not obj.is_Atom and obj.args and isinstance(type(obj), type) \
-                and type(obj).__module__.startswith("sympy."):
+                and (type(obj).__module__ or "").startswith("sympy."):
             return _rebuild, (type(obj), obj.args)
         return NotImplemented
 

@@ -51,6 +51,7 @@ import mpmath
 import sympy as sp
 from sympy import stats
 
+from .cache import persistent
 from .discretization import _is_zero, _to_json, leading_term
 from .fields import derive
 from .identities import residual_is_zero
@@ -268,6 +269,7 @@ class EndpointLimit:
 
 
 @lru_cache(maxsize=32)
+@persistent("estimation.endpoint_limit")
 def endpoint_limit(schedule: Schedule | None = None) -> EndpointLimit:
     r"""L'Hôpital on :math:`Z_t = y/(1/\sigma)`: the ratio of derivatives, compared with
     :math:`m(\alpha - \dot\alpha\sigma/\dot\sigma) - e\sigma/\dot\sigma`; the factor's limit is 1."""

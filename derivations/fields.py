@@ -28,6 +28,7 @@ from functools import cached_property, lru_cache
 import sympy as sp
 from sympy import stats
 
+from .cache import persistent
 from .schedules import Schedule, T
 
 __all__ = ["FIELD_NAMES", "MixtureField", "OracleDerivation", "derive", "data_symbols", "space_symbols"]
@@ -172,6 +173,20 @@ def _gaussian_conditioning(mean_a, cov_ab, var_b, mean_b, value_b):
     return mean_a + cov_ab / var_b * (value_b - mean_b)
 
 
+@persistent("fields.conditional_law")
+def _conditional_law(s: Schedule) -> dict[str, sp.Expr]:
+    """:attr:`OracleDerivation.conditional_law` of a schedule (SymPy's stats module: slow, kept)."""
+    xi = sp.Symbol("xi", real=True)
+    U, V = stats.Normal("U", 0, 1), stats.Normal("V", 0, 1)
+    xt = s.alpha * xi + s.beta * U + s.gamma * V
+    return {
+        "mean_over_xi": sp.simplify(stats.E(xt) / xi),
+        "variance": sp.expand(stats.variance(xt)),
+        "cov_U": sp.simplify(stats.covariance(U, xt)),
+        "cov_V": sp.simplify(stats.covariance(V, xt)),
+    }
+
+
 class OracleDerivation:
     r"""The oracle fields of a schedule over a training set of ``n`` atoms in :math:`\mathbb R^d`.
 
@@ -195,17 +210,7 @@ class OracleDerivation:
     @cached_property
     def conditional_law(self) -> dict[str, sp.Expr]:
         r"""Mean, variance and noise covariances of :math:`x_t = \alpha\xi + \beta U + \gamma V`."""
-        s = self.schedule
-        xi = sp.Symbol("xi", real=True)
-        U, V = stats.Normal("U", 0, 1), stats.Normal("V", 0, 1)
-        xt = s.alpha * xi + s.beta * U + s.gamma * V
-        law = {
-            "mean_over_xi": sp.simplify(stats.E(xt) / xi),
-            "variance": sp.expand(stats.variance(xt)),
-            "cov_U": sp.simplify(stats.covariance(U, xt)),
-            "cov_V": sp.simplify(stats.covariance(V, xt)),
-        }
-        return law
+        return _conditional_law(self.schedule)
 
     @cached_property
     def variance(self) -> sp.Expr:

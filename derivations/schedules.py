@@ -20,6 +20,8 @@ from functools import cached_property
 import mpmath
 import sympy as sp
 
+from .cache import persistent
+
 __all__ = [
     "T",
     "Schedule",
@@ -180,6 +182,7 @@ def _sign_on_open_unit(expr: sp.Expr, want: str) -> tuple[bool | None, str]:
     return True, "numeric grid (399 points, 40 digits): not a proof"
 
 
+@persistent("schedules.validate")
 def validate(schedule: Schedule) -> Schedule:
     """Check the conditions of MATH.md §1 and return the schedule with its validation log.
 

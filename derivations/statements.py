@@ -19,8 +19,11 @@ the training set.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
+from .cache import persistent
 from .schedules import Schedule, T
 
 __all__ = ["stated_logits", "stated_regular_logits", "stated_ou_coefficients", "stated_empirical_score",
@@ -104,6 +107,8 @@ def stated_backward_drift(schedule: Schedule, x: sp.Matrix, X: sp.Matrix) -> sp.
     return stated_velocity(schedule, x, X) - schedule.diffusion * stated_score(schedule, x, X)
 
 
+@lru_cache(maxsize=1)
+@persistent("statements.ou_coefficients")
 def stated_ou_coefficients() -> tuple[sp.Symbol, sp.Expr, sp.Expr]:
     r"""Ye et al.'s forward process :math:`dX_s=-\tfrac12X_s\,ds+dB_s` solved for the law of
     :math:`X_s\mid X_0=x\sim\mathcal N(\alpha_sx,\sigma_s^2I)`: the moment equations
