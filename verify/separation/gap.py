@@ -42,8 +42,6 @@ __all__ = ["DEPARTURE", "GapCell", "mixture_law", "loss_gap", "reverse_fisher", 
 
 #: The gap "leaves the asymptote" where gap / asymptote drops below this.
 DEPARTURE = 0.9
-#: Points per score batch (bounds the (B, n, d) temporary to a few MB).
-_CHUNK = 4096
 
 
 def mixture_law(d: int, K: int, seed: int, scale: float = 2.0) -> MixtureLaw:
@@ -64,12 +62,6 @@ def min_separation(law: MixtureLaw) -> float:
     return float(dist[~np.eye(len(m), dtype=bool)].min())
 
 
-def _batched(fn, X: np.ndarray, *args) -> np.ndarray:
-    n_data = len(args[1]) if isinstance(args[1], np.ndarray) else 1
-    step = max(1, _CHUNK * 64 // max(1, n_data * X.shape[1]))
-    return np.concatenate([fn(X[i:i + step], *args) for i in range(0, len(X), step)])
-
-
 def loss_gap(data: np.ndarray, s: float, law: MixtureLaw, draws: int, rng: np.random.Generator) -> float:
     r"""Unbiased estimate of :math:`\mathbb E_{\hat P_s}\lVert\nabla\log\hat p_s-\nabla\log p_s\rVert^2`
     from ``draws`` points :math:`\alpha x_I+\sigma z`, with the control variate :math:`\lVert Bz\rVert^2`,
@@ -79,7 +71,7 @@ def loss_gap(data: np.ndarray, s: float, law: MixtureLaw, draws: int, rng: np.ra
     idx = rng.integers(0, len(data), draws)
     z = rng.standard_normal((draws, data.shape[1]))
     X = alpha * data[idx] + math.sqrt(var) * z
-    diff = _batched(empirical_score, X, s, data) - gmm_score(X, s, law)
+    diff = empirical_score(X, s, data) - gmm_score(X, s, law)
     A = alpha**2 * law.cov + var * np.eye(law.d)
     B = np.eye(law.d) / math.sqrt(var) - math.sqrt(var) * np.linalg.inv(A)
     sq = (diff**2).sum(axis=1) - ((z @ B) ** 2).sum(axis=1)
@@ -92,7 +84,7 @@ def reverse_fisher(data: np.ndarray, s: float, law: MixtureLaw, draws: int,
     of the true law: the generalization error of the empirical score)."""
     alpha, var = (float(v) for v in coefficients(s))
     X = alpha * law.sample(draws, rng) + math.sqrt(var) * rng.standard_normal((draws, law.d))
-    diff = _batched(empirical_score, X, s, data) - gmm_score(X, s, law)
+    diff = empirical_score(X, s, data) - gmm_score(X, s, law)
     return float((diff**2).sum(axis=1).mean())
 
 

@@ -12,19 +12,24 @@ split at the
 and the mixture boundaries :math:`(x-\alpha\bar m_{kl})^\top A^{-1}(m_k-m_l)=0`. In 2-D the rule is
 iterated (inner breakpoints where the boundary lines cross the current :math:`z_1`, outer ones at their
 intersections). The error estimate is the sum over intervals of the difference of two GL degrees.
-That pure-mpmath 2-D path takes minutes; :func:`gap_quadrature_2d` (python-flint ``arb``, rotated
+Nodes, breakpoints and the bookkeeping are mpmath at digits + 15; the integrand and each rule's sum
+are python-flint ``arb`` at the same precision (constants converted exactly, ball midpoints
+returned), so the values agree with an all-mpmath evaluation to the working precision.
+That iterated 2-D path takes minutes; :func:`gap_quadrature_2d` (``arb``, rotated
 Gauss–Legendre x Gauss–Hermite tensor rule) does d = 2 at 30 digits in seconds.
 """
 
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 import mpmath
+from flint import arb, ctx
 from mpmath.calculus.quadrature import GaussLegendre
 
 from .scores import SeparationError
@@ -52,12 +57,29 @@ def _gl(f, a, b, degree: int, prec: int) -> list:
     return [half * s for s in acc]
 
 
+@lru_cache(maxsize=16)
+def _gl_nodes_arb(degree: int, prec: int) -> tuple:
+    return tuple((_arb(x), _arb(w)) for x, w in _nodes(degree, prec))
+
+
+def _gl_arb(f, a, b, degree: int, prec: int) -> list:
+    """:func:`_gl` for an integrand ``f`` taking and returning ``arb`` (context precision); ``a``, ``b``
+    and the result are mpf (ball midpoints)."""
+    a, b = _arb(a), _arb(b)
+    half, mid = (b - a) / 2, (b + a) / 2
+    acc = None
+    for x, w in _gl_nodes_arb(degree, prec):
+        v = f(mid + half * x)
+        acc = [w * c for c in v] if acc is None else [s + w * c for s, c in zip(acc, v, strict=True)]
+    return [_from_arb(half * s) for s in acc]
+
+
 def adaptive_gl(f, points: list, tol, degree: int = 4, depth: int = 30,
-                compare: int | None = None) -> tuple[list, Any]:
+                compare: int | None = None, rule=_gl) -> tuple[list, Any]:
     r"""Vector-valued :math:`\int f` over consecutive ``points`` (breakpoints included) by Gauss–Legendre
     of degree ``degree`` vs ``degree + 1`` (:math:`3\cdot2^{k-1}` nodes), bisecting where they differ by
     more than ``tol`` times the interval's share (only the first ``compare`` components, if given);
-    returns (values, error estimate)."""
+    returns (values, error estimate). ``rule=_gl_arb`` takes an ``arb`` integrand."""
     prec = mpmath.mp.prec
     total_len = points[-1] - points[0]
     total: list | None = None
@@ -65,8 +87,8 @@ def adaptive_gl(f, points: list, tol, degree: int = 4, depth: int = 30,
     stack = [(points[k], points[k + 1], 0) for k in range(len(points) - 1) if points[k + 1] > points[k]]
     while stack:
         a, b, lvl = stack.pop()
-        lo = _gl(f, a, b, degree, prec)
-        hi = _gl(f, a, b, degree + 1, prec)
+        lo = rule(f, a, b, degree, prec)
+        hi = rule(f, a, b, degree + 1, prec)
         diff = max(abs(x - y) for x, y in zip(lo[:compare], hi[:compare], strict=True))
         if diff > tol * (b - a) / total_len and lvl < depth:
             m = (a + b) / 2
@@ -142,36 +164,70 @@ class _Problem:
         self.norm = 1 / mpmath.sqrt(2 * mpmath.pi) ** d
 
     def integrand(self, i: int):
-        a, var, sig, d = self.alpha, self.var, self.sigma, self.d
-        base = [a * v for v in self.X[i]]
-        aX = [[a * v for v in row] for row in self.X]
-        aM = [[a * v for v in row] for row in self.M]
-        Ai = self.Ainv
+        r"""The five integrands for atom ``i`` at :math:`z` (a list of ``arb``, context precision):
+        :math:`\varphi\lVert t-\hat s\rVert^2`, :math:`\varphi\lVert t-s\rVert^2`,
+        :math:`\varphi\lVert\hat s-s\rVert^2`, :math:`\varphi\lVert\hat s\rVert^2`,
+        :math:`\varphi\lVert t\rVert^2`, :math:`t=-z/\sigma`, :math:`\hat s`, :math:`s` the two scores at
+        :math:`\alpha x_i+\sigma z`. The constants are formed in mpf and converted exactly once; only
+        midpoints are used, so exponentials take the midpoint of their argument (finite for any z)."""
+        a, d = self.alpha, self.d
+        var, sig, norm = _arb(self.var), _arb(self.sigma), _arb(self.norm)
+        two_var = 2 * var
+        base = [_arb(a * v) for v in self.X[i]]
+        aX = [[_arb(a * v) for v in row] for row in self.X]
+        aM = [[_arb(a * v) for v in row] for row in self.M]
+        Ai = [[_arb(v) for v in row] for row in self.Ainv]
+        logw = [_arb(v) for v in self.logw]
+        dims = range(d)
+        if d == 1:  # the same operations on scalars (the hot path of SEP-P41)
+            b0, cX, cM, a00 = base[0], [c[0] for c in aX], [c[0] for c in aM], Ai[0][0]
+
+            def f1(z: list) -> list:
+                z0 = z[0]
+                x = b0 + sig * z0
+                diffs = [x - c for c in cX]
+                lg = [-(u * u) / two_var for u in diffs]
+                top = max(lg, key=arb.mid)
+                w = [(v - top).mid().exp() for v in lg]
+                g = -sum(wk * u for wk, u in zip(w, diffs, strict=True)) / (sum(w) * var)
+                dfs = [x - c for c in cM]
+                prs = [a00 * u for u in dfs]
+                lq = [lw - p * u / 2 for lw, p, u in zip(logw, prs, dfs, strict=True)]
+                top = max(lq, key=arb.mid)
+                pi = [(v - top).mid().exp() for v in lq]
+                q = -sum(pk * p for pk, p in zip(pi, prs, strict=True)) / sum(pi)
+                t = -z0 / sig
+                phi = norm * (-(z0 * z0) / 2).mid().exp()
+                tg, tq, gq = t - g, t - q, g - q
+                return [phi * (tg * tg), phi * (tq * tq), phi * (gq * gq), phi * (g * g), phi * (t * t)]
+
+            return f1
 
         def f(z: list) -> list:
             x = [b + sig * zj for b, zj in zip(base, z, strict=True)]
-            diffs = [[xj - c[j] for j, xj in enumerate(x)] for c in aX]
-            lg = [-mpmath.fsum(t * t for t in df) / (2 * var) for df in diffs]
-            top = max(lg)
-            w = [mpmath.exp(v - top) for v in lg]
-            tw = mpmath.fsum(w)
-            g = [-mpmath.fsum(wk * df[j] for wk, df in zip(w, diffs, strict=True)) / (tw * var)
-                 for j in range(d)]
+            diffs = [[xj - cj for xj, cj in zip(x, c, strict=True)] for c in aX]
+            lg = [-_dot(df, df) / two_var for df in diffs]
+            top = max(lg, key=arb.mid)
+            w = [(v - top).mid().exp() for v in lg]
+            den = sum(w) * var
+            g = [-sum(wk * df[j] for wk, df in zip(w, diffs, strict=True)) / den for j in dims]
             projs, lq = [], []
-            for c, lw in zip(aM, self.logw, strict=True):
-                df = [xj - c[j] for j, xj in enumerate(x)]
-                pr = [mpmath.fsum(Ai[r][k] * df[k] for k in range(d)) for r in range(d)]
+            for c, lw in zip(aM, logw, strict=True):
+                df = [xj - cj for xj, cj in zip(x, c, strict=True)]
+                pr = [_dot(row, df) for row in Ai]
                 projs.append(pr)
-                lq.append(lw - mpmath.fsum(p * q for p, q in zip(pr, df, strict=True)) / 2)
-            top = max(lq)
-            pi = [mpmath.exp(v - top) for v in lq]
-            tp = mpmath.fsum(pi)
-            q = [-mpmath.fsum(pk * pr[j] for pk, pr in zip(pi, projs, strict=True)) / tp for j in range(d)]
+                lq.append(lw - _dot(pr, df) / 2)
+            top = max(lq, key=arb.mid)
+            pi = [(v - top).mid().exp() for v in lq]
+            tp = sum(pi)
+            q = [-sum(pk * pr[j] for pk, pr in zip(pi, projs, strict=True)) / tp for j in dims]
             t = [-zj / sig for zj in z]
-            phi = self.norm * mpmath.exp(-mpmath.fsum(zj * zj for zj in z) / 2)
-            sq = lambda u, v: mpmath.fsum((p - r) ** 2 for p, r in zip(u, v, strict=True))  # noqa: E731
-            return [phi * sq(t, g), phi * sq(t, q), phi * sq(g, q), phi * mpmath.fsum(c * c for c in g),
-                    phi * mpmath.fsum(c * c for c in t)]
+            phi = norm * (-_dot(z, z) / 2).mid().exp()
+            tg = [tj - gj for tj, gj in zip(t, g, strict=True)]
+            tq = [tj - qj for tj, qj in zip(t, q, strict=True)]
+            gq = [gj - qj for gj, qj in zip(g, q, strict=True)]
+            return [phi * _dot(tg, tg), phi * _dot(tq, tq), phi * _dot(gq, gq), phi * _dot(g, g),
+                    phi * _dot(t, t)]
 
         return f
 
@@ -196,6 +252,25 @@ class _Problem:
                     if max(abs(v) for v in nvec) > 0:
                         out.append((nvec, c))
         return out
+
+
+def _dot(u: list, v: list):
+    """Dot product of two short lists, summed left to right."""
+    out = u[0] * v[0]
+    for a, b in zip(u[1:], v[1:], strict=True):
+        out += a * b
+    return out
+
+
+@contextmanager
+def _arb_prec(prec: int):
+    """python-flint's working precision (bits) set to ``prec`` inside the block."""
+    old = ctx.prec
+    ctx.prec = prec
+    try:
+        yield
+    finally:
+        ctx.prec = old
 
 
 def _cut(digits: int) -> mpmath.mpf:
@@ -226,7 +301,7 @@ def gap_quadrature(data: list[list[Fraction]], means: list[list[Fraction]], cov:
     :math:`L(\nabla\log\hat p)-(d/\sigma^2-J)`, :math:`\mathbb E\lVert z/\sigma\rVert^2-d/\sigma^2`."""
     if digits < 15:
         raise SeparationError("digits must be >= 15")
-    with mpmath.workdps(digits + 15):
+    with mpmath.workdps(digits + 15), _arb_prec(mpmath.mp.prec):
         P = _Problem(data, means, cov, s, weights)
         zc = _cut(digits)
         tol = mpmath.mpf(10) ** (-(digits + 3)) / P.var
@@ -243,11 +318,13 @@ def gap_quadrature(data: list[list[Fraction]], means: list[list[Fraction]], cov:
             lines = P.lines(i)
             if P.d == 1:
                 pts = _breaks(-zc, zc, [c / nv[0] for nv, c in lines])
-                vals, e = adaptive_gl(lambda z, f=f: f([z]), pts, tol, degree)
+                vals, e = adaptive_gl(lambda z, f=f: f([z]), pts, tol, degree, rule=_gl_arb)
             else:
                 def inner(z1, f=f, lines=lines):
                     cands = [(c - nv[0] * z1) / nv[1] for nv, c in lines if nv[1] != 0]
-                    v, e_in = adaptive_gl(lambda z2: f([z1, z2]), _breaks(-zc, zc, cands), tol / zc, degree)
+                    z1a = _arb(z1)
+                    v, e_in = adaptive_gl(lambda z2: f([z1a, z2]), _breaks(-zc, zc, cands), tol / zc, degree,
+                                          rule=_gl_arb)
                     return [*v, e_in]
 
                 outer_c = [c / nv[0] for nv, c in lines if nv[1] == 0]
@@ -262,29 +339,22 @@ def gap_quadrature(data: list[list[Fraction]], means: list[list[Fraction]], cov:
             err += e
         n = len(P.X)
         values = dict(zip(NAMES, [v / n for v in acc], strict=True))
-        dv = P.d / P.var
-        res = {
-            "gap - Fisher": values["loss_true"] - values["loss_empirical"] - values["fisher"],
-            "L(true) - (Fisher + d/sigma^2 - J)": values["loss_true"] - (values["fisher"] + dv - values["J"]),
-            "L(empirical) - (d/sigma^2 - J)": values["loss_empirical"] - (dv - values["J"]),
-            "E|z/sigma|^2 - d/sigma^2": values["noise"] - dv,
-        }
+        res = _residuals(values, P.d / P.var)
     return GapQuadrature(s, P.d, digits, values, err / n, count[0], res)
 
 
 def plain_quad_gap(data, means, cov, s: Fraction, digits: int = 30) -> tuple[mpmath.mpf, mpmath.mpf]:
     """Baseline (1-D): mpmath's plain ``quad`` on the real line, no breakpoints, one call per integral
     and atom; returns (gap, Fisher)."""
-    with mpmath.workdps(digits + 15):
+    with mpmath.workdps(digits + 15), _arb_prec(mpmath.mp.prec):
         P = _Problem(data, means, cov, s)
         if P.d != 1:
             raise SeparationError("the plain baseline is 1-D only")
         gap = fis = mpmath.mpf(0)
         for i in range(len(P.X)):
             f = P.integrand(i)
-            le = mpmath.quad(lambda z, f=f: f([z])[0], [-mpmath.inf, mpmath.inf])
-            lt = mpmath.quad(lambda z, f=f: f([z])[1], [-mpmath.inf, mpmath.inf])
-            fi = mpmath.quad(lambda z, f=f: f([z])[2], [-mpmath.inf, mpmath.inf])
+            line = [-mpmath.inf, mpmath.inf]
+            le, lt, fi = (mpmath.quad(lambda z, f=f, k=k: _from_arb(f([_arb(z)])[k]), line) for k in range(3))
             gap += lt - le
             fis += fi
         n = len(P.X)
@@ -323,12 +393,9 @@ def random_training_set(n: int, d: int, seed: int, k: int = 2) -> tuple[list, li
 
 
 def _arb(v: mpmath.mpf):
-    """Exact conversion of an mpf to an arb ball (mantissa times a power of two)."""
-    from flint import arb
-
-    man, exp = v.man_exp  # mpmath stores the sign apart: man is unsigned
-    out = arb(int(man)) * arb(2) ** int(exp) if man else arb(0)
-    return -out if v < 0 else out
+    """Exact conversion of an mpf to an arb ball of radius 0 (signed mantissa times a power of two)."""
+    sign, man, exp, _ = v._mpf_
+    return arb((-int(man) if sign else int(man), int(exp)))
 
 
 def _from_arb(v) -> mpmath.mpf:
@@ -338,8 +405,6 @@ def _from_arb(v) -> mpmath.mpf:
 
 @lru_cache(maxsize=16)
 def _arb_nodes(m: int, dps: int) -> tuple:
-    from flint import arb, ctx
-
     old = ctx.dps
     ctx.dps = dps
     try:
@@ -401,8 +466,6 @@ def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], c
     softmax poles); the inner :math:`u_2` (left with the softer switches only) is Gauss–Hermite.
     ``orders`` = ((GL points per panel, GH points), ...) for a low and a high rule; the value is the
     high one and the error estimate the largest component-wise difference of the two."""
-    from flint import arb, ctx
-
     if digits < 15:
         raise SeparationError("digits must be >= 15")
     if not (isinstance(width, Fraction) and width > 0):
@@ -450,6 +513,8 @@ def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], c
         wd = arb(width.numerator) / width.denominator
         results = []
         count = 0
+        zero, mhalf, m2v = arb(0), arb(-1) / 2, -(2 * var)  # -X/(2 var) = X/m2v, -X/2 = mhalf X exactly
+        (a00, a01), (a10, a11) = Ai
         for m, nh in orders:
             inner = _hermite_nodes(nh, dps)
             acc = [arb(0)] * 5
@@ -468,45 +533,50 @@ def gap_quadrature_2d(data: list[list[Fraction]], means: list[list[Fraction]], c
                             b = min((pi / abs(k1 * n1[0] + tiny), pi / abs(k2 * n2[0] + tiny)),
                                     key=lambda v: v.mid())
                             outer_c.append(((c1 * n2[1] - c2 * n1[1]) / det, b))
+                # the u2 (inner) and u1 (outer) parts of every term, formed once and shared by the grid
+                col = []
+                for z2, w2 in inner:
+                    s2, t2 = sig * z2, -z2 / sig
+                    col.append((w2, t2, t2 * t2, [(u1, u1 * u1) for u1 in (c[1] + s2 for c in cX)],
+                                [(u1, a01 * u1, a11 * u1) for u1 in (c[1] + s2 for c in cM)]))
                 for z1, w1 in _panel_nodes(_edges(-zc, zc, wd, outer_c), m, dps):
                     g1 = w1 * (-z1 * z1 / 2).exp() * norm
                     s1 = sig * z1
                     t1 = -z1 / sig
-                    row = [arb(0)] * 5
-                    for z2, w2 in inner:
-                        count += 1
-                        s2 = sig * z2
-                        tw = g_0 = g_1 = arb(0)
-                        for c in cX:
-                            u0, u1 = c[0] + s1, c[1] + s2
-                            wk = (-(u0 * u0 + u1 * u1) / (2 * var)).exp()
+                    t1sq = t1 * t1
+                    hX = [(u0, u0 * u0) for u0 in (c[0] + s1 for c in cX)]
+                    hM = [(u0, a00 * u0, a10 * u0, wk)
+                          for u0, wk in zip((c[0] + s1 for c in cM), wM, strict=True)]
+                    r0 = r1 = r2 = r3 = r4 = zero
+                    for w2, t2, t2sq, vX, vM in col:
+                        tw = g_0 = g_1 = zero
+                        for (u0, u0sq), (u1, u1sq) in zip(hX, vX, strict=True):
+                            wk = ((u0sq + u1sq) / m2v).exp()
                             tw += wk
                             g_0 += wk * u0
                             g_1 += wk * u1
-                        g_0 = -g_0 / (tw * var)
-                        g_1 = -g_1 / (tw * var)
-                        tp = q_0 = q_1 = arb(0)
-                        for c, wk in zip(cM, wM, strict=True):
-                            u0, u1 = c[0] + s1, c[1] + s2
-                            p0 = Ai[0][0] * u0 + Ai[0][1] * u1
-                            p1 = Ai[1][0] * u0 + Ai[1][1] * u1
-                            pk = wk * (-(p0 * u0 + p1 * u1) / 2).exp()
+                        den = -(tw * var)
+                        g_0, g_1 = g_0 / den, g_1 / den
+                        tp = q_0 = q_1 = zero
+                        for (u0, a00u0, a10u0, wk), (u1, a01u1, a11u1) in zip(hM, vM, strict=True):
+                            p0 = a00u0 + a01u1
+                            p1 = a10u0 + a11u1
+                            pk = wk * ((p0 * u0 + p1 * u1) * mhalf).exp()
                             tp += pk
                             q_0 += pk * p0
                             q_1 += pk * p1
-                        q_0 = -q_0 / tp
-                        q_1 = -q_1 / tp
-                        t2 = -z2 / sig
-                        wt = w2
+                        tp = -tp
+                        q_0, q_1 = q_0 / tp, q_1 / tp
                         e0, e1 = t1 - g_0, t2 - g_1
                         f0, f1 = t1 - q_0, t2 - q_1
                         h0, h1 = g_0 - q_0, g_1 - q_1
-                        row[0] += wt * (e0 * e0 + e1 * e1)
-                        row[1] += wt * (f0 * f0 + f1 * f1)
-                        row[2] += wt * (h0 * h0 + h1 * h1)
-                        row[3] += wt * (g_0 * g_0 + g_1 * g_1)
-                        row[4] += wt * (t1 * t1 + t2 * t2)
-                    acc = [x + g1 * v for x, v in zip(acc, row, strict=True)]
+                        r0 += w2 * (e0 * e0 + e1 * e1)
+                        r1 += w2 * (f0 * f0 + f1 * f1)
+                        r2 += w2 * (h0 * h0 + h1 * h1)
+                        r3 += w2 * (g_0 * g_0 + g_1 * g_1)
+                        r4 += w2 * (t1sq + t2sq)
+                    count += len(col)
+                    acc = [x + g1 * v for x, v in zip(acc, (r0, r1, r2, r3, r4), strict=True)]
             results.append(acc)
         n = len(lines_all)
         with mpmath.workdps(dps):

@@ -86,16 +86,95 @@ def _rows(x: Any) -> np.ndarray:
     return arr.reshape(1, -1) if arr.ndim == 1 else arr
 
 
+#: Points x atoms per screening block and points x atoms x d per dense block (temporaries of a few MB).
+_SCREEN_BLOCK, _DENSE_BLOCK = 1 << 20, 1 << 18
+#: ``exp`` is exactly 0.0 in float64 below -745.2: an atom whose logit lies further than this below the
+#: top one carries weight 0 and is skipped.
+_UNDERFLOW = 750.0
+
+
+def _kept_atoms(X: np.ndarray, aD: np.ndarray, var: float) -> np.ndarray:
+    r"""Mask (B, n) of the atoms whose softmax weight can be nonzero in float64: from the expanded
+    square :math:`Q=\lVert x\rVert^2-2x\cdot a_i+\lVert a_i\rVert^2` (one matrix product) with its
+    rounding error :math:`\le\delta=8(d+4)\varepsilon(\lVert x\rVert^2+\max_i\lVert a_i\rVert^2)`,
+    atom i is dropped when :math:`Q_i-\min_jQ_j>2\delta+2\cdot750\,\sigma^2`."""
+    xx = np.einsum("bj,bj->b", X, X)
+    aa = np.einsum("ij,ij->i", aD, aD)
+    Q = X @ aD.T  # in place from here: (B, n) temporaries are the cost
+    Q *= -2
+    Q += xx[:, None]
+    Q += aa[None, :]
+    Q -= Q.min(axis=1, keepdims=True)
+    slack = 16 * (aD.shape[1] + 4) * np.finfo(float).eps * (xx + aa.max()) + 2 * _UNDERFLOW * var
+    return Q <= slack[:, None]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (B, n) logits, in place."""
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    return logits
+
+
+def _dense(X: np.ndarray, aD: np.ndarray, var: float) -> np.ndarray:
+    r""":math:`\sum_iw_i(x-a_i)` over every atom: (B, n, d) differences, or (B, n) columns for d <= 4
+    (numpy is slow on short last axes)."""
+    if aD.shape[1] <= 4:
+        cols = [X[:, j, None] - aD[None, :, j] for j in range(aD.shape[1])]
+        w = cols[0] * cols[0]
+        for c in cols[1:]:
+            w += c * c
+        w = _softmax(w / (-2 * var))
+        return np.stack([np.einsum("bn,bn->b", w, c) for c in cols], axis=1)
+    diff = X[:, None, :] - aD[None, :, :]
+    w = _softmax(np.einsum("bnd,bnd->bn", diff, diff) / (-2 * var))
+    return np.einsum("bn,bnd->bd", w, diff)
+
+
+def _sparse(X: np.ndarray, aD: np.ndarray, var: float, keep: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_iw_i(x-a_i)` over the kept (point, atom) pairs only (every point keeps one)."""
+    counts = keep.sum(axis=1)
+    b, i = np.nonzero(keep)  # grouped by point
+    diff = X[b] - aD[i]
+    w = np.einsum("kd,kd->k", diff, diff) / (-2 * var)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    w -= np.repeat(np.maximum.reduceat(w, starts), counts)
+    np.exp(w, out=w)
+    w /= np.repeat(np.add.reduceat(w, starts), counts)
+    diff *= w[:, None]
+    return np.add.reduceat(diff, starts, axis=0)
+
+
+def _weighted_diffs(X: np.ndarray, aD: np.ndarray, var: float) -> np.ndarray:
+    r""":math:`\sum_iw_i(x)(x-a_i)` for points (B, d), atoms :math:`a_i=\alpha x_i` (n, d): points whose
+    screened atoms (:func:`_kept_atoms`) are at most a quarter of all go through :func:`_sparse`."""
+    n = len(aD)
+    out = np.empty_like(X)
+    step = max(1, _SCREEN_BLOCK // n)
+    for lo in range(0, len(X), step):
+        Xb = X[lo:lo + step]
+        keep = _kept_atoms(Xb, aD, var)
+        counts = keep.sum(axis=1)
+        sparse = (counts > 0) & (4 * counts <= n)
+        rows = np.flatnonzero(sparse)
+        if rows.size:
+            out[lo + rows] = _sparse(Xb[rows], aD, var, keep[rows])
+        rows = np.flatnonzero(~sparse)
+        dense = max(1, _DENSE_BLOCK // aD.size)
+        for k in range(0, rows.size, dense):
+            out[lo + rows[k:k + dense]] = _dense(Xb[rows[k:k + dense]], aD, var)
+    return out
+
+
 def empirical_score(x: Any, s: float, data: Any) -> np.ndarray:
-    r""":math:`\nabla\log\hat p_s` at points ``x`` (B, d) for training data (n, d), float64."""
+    r""":math:`\nabla\log\hat p_s` at points ``x`` (B, d) for training data (n, d), float64, in blocks
+    of points. Atoms of zero float64 weight are screened out first (:func:`_kept_atoms`); the kept
+    terms use the differences :math:`x-\alpha x_i` exactly as the dense sum does."""
     X, D = _rows(x), _rows(data)
     alpha, var = coefficients(s)
-    diff = X[:, None, :] - alpha * D[None, :, :]  # (B, n, d)
-    logits = -(diff**2).sum(axis=2) / (2 * var)
-    logits -= logits.max(axis=1, keepdims=True)
-    w = np.exp(logits)
-    w /= w.sum(axis=1, keepdims=True)
-    return -(w[:, :, None] * diff).sum(axis=1) / var
+    num = _weighted_diffs(X, alpha * D, var)
+    return -num / var
 
 
 def gmm_score(x: Any, s: float, law: MixtureLaw) -> np.ndarray:
