@@ -90,6 +90,34 @@ def _direction(direction: Sequence[Fraction] | None, d: int) -> list[Fraction]:
     return list(direction)
 
 
+def _cached(cache: dict, key: Any, source: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, computed once per ``key`` while ``source`` is the same object (float64 path)."""
+    hit = cache.get(key)
+    if hit is None or hit[0] is not source:
+        hit = cache[key] = (source, make())
+    return hit[1]
+
+
+def _float_of(cache: dict, key: str, q: Any) -> float:
+    """``float(q)``, converted once while ``q`` is the same object."""
+    hit = cache.get(key)
+    if hit is None or hit[0] is not q:
+        hit = cache[key] = (q, float(q))
+    return hit[1]
+
+
+def _frozen(values: Any) -> np.ndarray:
+    """A read-only float64 array (shared between calls)."""
+    arr = np.array(values, dtype=float)
+    arr.flags.writeable = False
+    return arr
+
+
+def _float_direction(cache: dict, direction: Sequence[Fraction] | None, d: int) -> np.ndarray:
+    """:math:`v` in R^d as a read-only float64 array, converted once."""
+    return _cached(cache, d, direction, lambda: _frozen([float(q) for q in _direction(direction, d)]))
+
+
 @dataclass
 class ConstantDirectionError:
     r""":math:`e = s\,g(t)\,v` with profile ``bounded`` (:math:`g=1`), ``critical``
@@ -100,6 +128,7 @@ class ConstantDirectionError:
     direction: tuple[Fraction, ...] | None = None
     kappa: Fraction = Fraction(0)
     needs_density: bool = field(default=False, init=False)
+    _floats: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.family not in ("bounded", "critical", "growing"):
@@ -115,12 +144,14 @@ class ConstantDirectionError:
         return f"{self.family}:{sym}={self.scale}{extra}{vec}"
 
     def _profile_float(self, s: FieldState) -> float:
+        scale = _float_of(self._floats, "scale", self.scale)
         if self.family == "bounded":
-            return float(self.scale)
-        g = float(self.scale) * float(s.dsigma) / float(s.sigma)
+            return scale
+        g = scale * float(s.dsigma) / float(s.sigma)
         if self.family == "growing":
+            kappa = _float_of(self._floats, "kappa", self.kappa)
             try:
-                g *= float(s.sigma) ** (-float(self.kappa))
+                g *= float(s.sigma) ** (-kappa)
             except OverflowError:  # sigma^-kappa beyond float64: the error is infinite there
                 g = math.copysign(math.inf, g) if g else 0.0
         return g
@@ -135,8 +166,9 @@ class ConstantDirectionError:
         return g
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
-        v = np.array([float(q) for q in _direction(self.direction, Z.shape[1])])
-        return np.broadcast_to(self._profile_float(state) * v, Z.shape).copy()
+        out = np.empty(Z.shape)
+        out[:] = self._profile_float(state) * _float_direction(self._floats, self.direction, Z.shape[1])
+        return out
 
     def balls(self, rows, state):
         g = self._profile_ball(state)
@@ -158,6 +190,7 @@ class InverseDensityError:
     direction: tuple[Fraction, ...] | None = None
     family: str = field(default="inverse-density", init=False)
     needs_density: bool = field(default=True, init=False)
+    _floats: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -165,9 +198,9 @@ class InverseDensityError:
         return f"inverse-density:lambda={self.scale}{vec}"
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
-        v = np.array([float(q) for q in _direction(self.direction, Z.shape[1])])
+        v = _float_direction(self._floats, self.direction, Z.shape[1])
         with np.errstate(over="ignore"):
-            w = float(self.scale) * np.exp(-np.asarray(state.log_kernel_sum))
+            w = _float_of(self._floats, "scale", self.scale) * np.exp(-np.asarray(state.log_kernel_sum))
         return w[:, None] * v[None, :]
 
     def balls(self, rows, state):
@@ -191,6 +224,7 @@ class RandomSmoothError:
     family: str = field(default="random", init=False)
     needs_density: bool = field(default=False, init=False)
     _features: dict[int, tuple] = field(default_factory=dict, init=False, repr=False)
+    _floats: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.profile not in ("bounded", "critical"):
@@ -216,12 +250,18 @@ class RandomSmoothError:
         return self._features[d]
 
     def _g_float(self, s: FieldState) -> float:
-        g = float(self.scale)
+        g = _float_of(self._floats, "scale", self.scale)
         return g * float(s.dsigma) / float(s.sigma) if self.profile == "critical" else g
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
-        a, w, phi = (np.array(v, dtype=float) for v in self.features(Z.shape[1]))
-        return self._g_float(state) * (np.cos(Z @ w.T + phi) @ a) / self.modes
+        exact = self.features(Z.shape[1])
+        a, w, phi = _cached(self._floats, Z.shape[1], exact, lambda: tuple(_frozen(v) for v in exact))
+        arg = Z @ w.T
+        arg += phi
+        out = np.cos(arg, out=arg) @ a
+        out *= self._g_float(state)
+        out /= self.modes
+        return out
 
     def balls(self, rows, state):
         a, w, phi = self.features(len(rows[0]))

@@ -22,6 +22,11 @@ from .coefficients import SamplerError
 
 __all__ = ["BrownianPaths"]
 
+#: Draws of the most recent seeds and shapes (at most this many, each up to this size), least
+#: recently used first.
+_RECENT: dict[tuple, np.ndarray] = {}
+RECENT_DRAWS, RECENT_BYTES = 2, 2**26
+
 
 @dataclass
 class BrownianPaths:
@@ -35,10 +40,19 @@ class BrownianPaths:
 
     @property
     def draws(self) -> np.ndarray:
-        """The fine draws, shape (fine_steps, paths, d); step 0 is the first step from t_start."""
+        """The fine draws, shape (fine_steps, paths, d), read-only; step 0 is the first step from
+        t_start."""
         if self._draws is None:
-            rng = np.random.default_rng([self.seed, 0x5EED])
-            self._draws = rng.standard_normal((self.fine_steps, self.paths, self.d))
+            key = (self.seed, self.paths, self.d, self.fine_steps)
+            self._draws = _RECENT.pop(key, None) if isinstance(self.seed, int) else None
+            if self._draws is None:
+                rng = np.random.default_rng([self.seed, 0x5EED])
+                self._draws = rng.standard_normal((self.fine_steps, self.paths, self.d))
+                self._draws.flags.writeable = False
+            if isinstance(self.seed, int) and self._draws.nbytes <= RECENT_BYTES:
+                _RECENT[key] = self._draws  # the same paths are often drawn again (other schedules)
+                while len(_RECENT) > RECENT_DRAWS:
+                    del _RECENT[next(iter(_RECENT))]
         return self._draws
 
     def _ratio(self, steps: int) -> int:
@@ -48,16 +62,27 @@ class BrownianPaths:
         return self.fine_steps // steps
 
     def normals(self, steps: int) -> np.ndarray:
-        r"""Standard normals :math:`\xi_k` of the coarse grid, shape (steps, paths, d)."""
+        r"""Standard normals :math:`\xi_k` of the coarse grid, shape (steps, paths, d) (a new array)."""
         r = self._ratio(steps)
         return self.draws.reshape(steps, r, self.paths, self.d).sum(axis=1) / np.sqrt(r)
 
     def normal_balls(self, steps: int, k: int) -> list[list]:
         r""":math:`\xi_k` for coarse step ``k`` as python-flint balls (exact sums, ball square root)."""
+        from flint import arb
+
         from derivations.exact import to_arb
 
         r = self._ratio(steps)
-        block = self.draws[k * r:(k + 1) * r]
+        block = self.draws[k * r:(k + 1) * r].reshape(r, self.paths * self.d)
         scale = 1 / to_arb(Fraction(r)).sqrt()
-        return [[to_arb(sum((Fraction(float(v)) for v in block[:, p, j]), Fraction(0))) * scale
-                 for j in range(self.d)] for p in range(self.paths)]
+        sums = [arb(_exact_sum(column)) * scale for column in block.T.tolist()]
+        return [sums[p * self.d:(p + 1) * self.d] for p in range(self.paths)]
+
+
+def _exact_sum(values: list[float]):
+    """The exact sum of float64 values (binary fractions) as a python-flint ``fmpq``."""
+    from flint import fmpq
+
+    ratios = [v.as_integer_ratio() for v in values]
+    den = max(q for _, q in ratios)  # a power of two, divisible by every other denominator
+    return fmpq(sum(n * (den // q) for n, q in ratios), den)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -93,7 +94,10 @@ class SampleRun:
 
 def _as_float_array(rows: Any, what: str) -> np.ndarray:
     try:
-        arr = np.array([[float(v) for v in row] for row in rows], dtype=float)
+        if isinstance(rows, np.ndarray) and rows.ndim == 2 and rows.dtype.kind in "fiu":
+            arr = rows.astype(float)  # the same numbers as float(v) one by one
+        else:
+            arr = np.array([[float(v) for v in row] for row in rows], dtype=float)
     except (TypeError, ValueError):
         raise SamplerError(f"{what} must be rows of numbers") from None
     if arr.ndim != 2 or arr.size == 0:
@@ -128,18 +132,34 @@ def _noise_for(spec: SamplerSpec, noise: BrownianPaths | int | None, paths: int,
     return noise
 
 
+#: What a run can record per step.
+TRACED = ("Z", "m", "e", "xi")
+
+
+def _traced(record: bool | str | Collection[str]) -> frozenset[str]:
+    names = frozenset((record,) if isinstance(record, str) else record if isinstance(record, Collection)
+                      else TRACED if record else ())
+    if names - set(TRACED):
+        raise SamplerError(f"cannot record {', '.join(sorted(names - set(TRACED)))} (choose from "
+                           f"{', '.join(TRACED)})")
+    return names
+
+
 def run_sampler(data: Any, starts: Any, spec: SamplerSpec, *, digits: int | None = None,
-                noise: BrownianPaths | int | None = None, record: bool = False) -> SampleRun:
+                noise: BrownianPaths | int | None = None,
+                record: bool | Collection[str] = False) -> SampleRun:
     """Run ``spec`` from each start at ``t_start`` down to :math:`t=0`.
 
     ``data``: the N training samples (rows); ``starts``: M rows in R^d. ``noise``: a
     :class:`~.noise.BrownianPaths` (coupling across step sizes), or a seed. ``digits=None`` is the
     float64 batch; an integer is ball arithmetic at that many digits (exact inputs required:
-    Fractions, ints, decimal strings, or floats converted exactly)."""
+    Fractions, ints, decimal strings, or floats converted exactly). ``record``: True traces
+    ``Z, m, e, xi`` per step, a collection of these names only those (with ``times``)."""
+    record = _traced(record)
     if spec.steps < 1:
         raise SamplerError(f"steps must be a positive integer, got {spec.steps}")
     coefficients = compiled_schedule(spec.schedule, spec.method, spec.zeta)
-    times = time_grid(spec.steps, Fraction(spec.t_start))
+    times = list(_time_grid(spec.steps, Fraction(spec.t_start)))
     err = error_field(spec.error)
     started = time.perf_counter()
     if digits is None:
@@ -148,7 +168,8 @@ def run_sampler(data: Any, starts: Any, spec: SamplerSpec, *, digits: int | None
         if Z0.shape[1] != X.shape[1]:
             raise SamplerError(f"starts are in R^{Z0.shape[1]}, the data in R^{X.shape[1]}")
         paths = _noise_for(spec, noise, Z0.shape[0], X.shape[1])
-        out, diverged, trace = _run_floats(X, Z0, spec, coefficients.floats(times), times, err, paths, record)
+        co = _on_grid(coefficients, times, None)
+        out, diverged, trace = _run_floats(X, Z0, spec, co, times, err, paths, record)
         return SampleRun(spec, out, diverged, None, time.perf_counter() - started, trace)
     Xq, Zq = _exact_rows(data, "training data"), _exact_rows(starts, "starts")
     if len(Zq[0]) != len(Xq[0]):
@@ -159,78 +180,154 @@ def run_sampler(data: Any, starts: Any, spec: SamplerSpec, *, digits: int | None
     old = ctx.dps
     ctx.dps = digits
     try:
-        out, diverged, trace = _run_balls(Xq, Zq, spec, coefficients.balls(times), times, err, paths, record)
+        co = _on_grid(coefficients, times, ctx.prec)
+        out, diverged, trace = _run_balls(Xq, Zq, spec, co, times, err, paths, record)
     finally:
         ctx.dps = old
     return SampleRun(spec, out, diverged, digits, time.perf_counter() - started, trace)
 
 
-def _run_floats(X, Z, spec, co, times, err: ErrorField | None, paths, record):
+@lru_cache(maxsize=64)
+def _time_grid(steps: int, t_start: Fraction) -> tuple[Fraction, ...]:
+    return tuple(time_grid(steps, t_start))
+
+
+#: Coefficients on recent grids, (schedule id, grid, precision) -> (schedule, values), least
+#: recently used first; at most this many grid times in all.
+_ON_GRID: dict[tuple, tuple[Any, dict]] = {}
+ON_GRID_TIMES = 2**16
+
+
+def _on_grid(coefficients: Any, times: list[Fraction], prec: int | None) -> dict:
+    """``coefficients.floats(times)`` (``prec=None``) or ``.balls(times)`` at ``prec`` bits,
+    computed once per grid (float64 arrays read-only)."""
+    key = (id(coefficients), times[0], len(times), prec)
+    hit = _ON_GRID.pop(key, None)
+    if hit is None or hit[0] is not coefficients:
+        if prec is None:
+            values = coefficients.floats(times)
+            for arr in values.values():
+                arr.flags.writeable = False
+        else:
+            values = coefficients.balls(times)
+        hit = (coefficients, values)
+        while _ON_GRID and sum(len(v[1]["a"]) for v in _ON_GRID.values()) + len(times) > ON_GRID_TIMES:
+            del _ON_GRID[next(iter(_ON_GRID))]
+    _ON_GRID[key] = hit
+    return hit[1]
+
+
+#: Up to this many atoms (or coordinates) sums over them run along long rows: NumPy adds fewer
+#: than 8 terms from left to right either way, so the sums are the same bit for bit.
+_FEW_ATOMS = 7
+
+
+def _denoiser(Z: np.ndarray, Xt: np.ndarray, X: np.ndarray, gain: float, offset: np.ndarray,
+              out: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The denoiser from max-shifted logits ``gain <Z, X_j> - offset_j``, the shift ``top`` and the
+    sum ``total`` of the shifted weights (both (M,))."""
+    S = Z @ Xt
+    if S.shape[1] <= _FEW_ATOMS:
+        S = S.T.copy()
+        S *= gain
+        S -= offset[:, None]
+        top = S.max(axis=0)
+        S -= top
+        np.exp(S, out=S)
+        total = S.sum(axis=0)
+        E = np.ascontiguousarray(S.T)
+    else:
+        S *= gain
+        S -= offset
+        top = S.max(axis=1)
+        S -= top[:, None]
+        E = np.exp(S, out=S)
+        total = E.sum(axis=1)
+    return np.divide(E @ X, total[:, None], out=out), top, total
+
+
+def _sq_norms(Z: np.ndarray) -> np.ndarray:
+    """``(Z * Z).sum(axis=1)`` bit for bit, by columns when they are few."""
+    squares = Z * Z
+    if Z.shape[1] > _FEW_ATOMS:
+        return squares.sum(axis=1)
+    out = squares[:, 0].copy()
+    for j in range(1, Z.shape[1]):
+        out += squares[:, j]
+    return out
+
+
+def _run_floats(X, Z, spec, co, times, err: ErrorField | None, paths, record: frozenset[str]):
     h = float(spec.h)
     Xt, half_sq = X.T.copy(), 0.5 * (X * X).sum(axis=1)
     xi = paths.normals(spec.steps) if paths is not None else None
-    trace: dict[str, Any] = {"times": times, "Z": [], "m": [], "e": [], "xi": []} if record else {}
-    Z = Z.copy()
+    K = len(times)
+    # the trace is written in place: Zs[k] is the state before step k, ms[k] and es[k] its m and e
+    Zs, ms, es = (np.empty((K, *Z.shape)) if key in record and (key != "e" or err is not None) else None
+                  for key in ("Z", "m", "e"))
+    if Zs is not None:
+        Zs[0] = Z
+    else:
+        Z = Z.copy()
+    alpha, sigma, dsigma = co["alpha"], co["sigma"], co["dsigma"]
     with np.errstate(all="ignore"):
+        # per step: logits alpha <Z, X_j>/sigma^2 - alpha^2 |X_j|^2/(2 sigma^2) = gain <Z, X_j> - offset_j
+        gain = (alpha / (sigma * sigma)).tolist()
+        offset = (alpha * alpha / (sigma * sigma))[:, None] * half_sq
+        kernel = (2 * sigma * sigma).tolist()
+        a, c = co["a"].tolist(), co["c"].tolist()
+        amp = [math.sqrt(max(v, 0.0) * h) for v in co["noise2"].tolist()]
         for k, t in enumerate(times):
-            alpha, sigma = co["alpha"][k], co["sigma"][k]
-            # logits alpha <Z, X_j>/sigma^2 - alpha^2 |X_j|^2/(2 sigma^2), in one array updated in place
-            S = Z @ Xt
-            S *= alpha / (sigma * sigma)
-            S -= (alpha * alpha / (sigma * sigma)) * half_sq
-            top = S.max(axis=1, keepdims=True)
-            S -= top
-            E = np.exp(S, out=S)
-            total = E.sum(axis=1, keepdims=True)
-            m = (E @ X) / total
-            drift = co["a"][k] * Z + co["c"][k] * m
-            e = None
+            if Zs is not None:
+                Z = Zs[k]
+            m, top, total = _denoiser(Z, Xt, X, gain[k], offset[k], None if ms is None else ms[k])
+            drift = a[k] * Z + c[k] * m
             if err is not None:
                 log_sum = None
                 if err.needs_density:
-                    log_sum = (top + np.log(total))[:, 0] - (Z * Z).sum(axis=1) / (2 * sigma * sigma)
-                e = err.floats(Z, FieldState(t, alpha, sigma, co["dsigma"][k], m, log_sum))
-                drift = drift + e
-            if record:
-                trace["Z"].append(Z.copy())
-                trace["m"].append(m)
-                trace["e"].append(e)
-                trace["xi"].append(None if xi is None else xi[k])
-            Z = Z - h * drift
+                    log_sum = (top + np.log(total)) - _sq_norms(Z) / kernel[k]
+                e = err.floats(Z, FieldState(t, alpha[k], sigma[k], dsigma[k], m, log_sum))
+                drift += e
+                if es is not None:
+                    es[k] = e
+            drift *= h
+            Z = np.subtract(Z, drift, out=Zs[k + 1] if Zs is not None and k + 1 < K else None)
             if xi is not None:
-                Z = Z + math.sqrt(max(co["noise2"][k], 0.0) * h) * xi[k]
+                Z += amp[k] * xi[k]
     diverged = ~np.isfinite(Z).all(axis=1)
+    trace: dict[str, Any] = {}
     if record:
-        for key in ("Z", "m"):
-            trace[key] = np.array(trace[key])
-        trace["e"] = None if err is None else np.array(trace["e"])
-        trace["xi"] = None if xi is None else np.array(trace["xi"])
+        trace = {"times": times, "Z": Zs, "m": ms, "e": es, "xi": xi}
+        trace = {key: v for key, v in trace.items() if key == "times" or key in record}
     return Z, diverged, trace
 
 
-def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
-    from flint import arb, arb_mat
+def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record: frozenset[str]):
+    from flint import arb, arb_mat, fmpq, fmpq_mat
 
     from derivations.exact import to_arb
 
     N, d, M = len(Xq), len(Xq[0]), len(Zq)
-    Xm = arb_mat([[to_arb(v) for v in row] for row in Xq])
+    Xe = fmpq_mat(N, d, [fmpq(v.numerator, v.denominator) for row in Xq for v in row])  # exact
+    Xm, XeT, ones = arb_mat(Xe), Xe.transpose(), fmpq_mat(1, N, [1] * N)
+    Xa = Xm.tolist()
     half_sq = [sum((v * v for v in row), Fraction(0)) / 2 for row in Xq]
+    half_e = [fmpq(v.numerator, v.denominator) for v in half_sq]
     # differences X_j - X_top and their exact half-norm gaps, per possible leader ``top``
     diffs: dict[int, tuple[Any, list]] = {}
 
     def centred(top: int) -> tuple[Any, list]:
         if top not in diffs:
-            diffs[top] = (arb_mat([[to_arb(x - y) for x, y in zip(row, Xq[top], strict=True)]
-                                   for row in Xq]).transpose(),
-                          [to_arb(hj - half_sq[top]) for hj in half_sq])
+            column = fmpq_mat(d, 1, [Xe[top, c] for c in range(d)])
+            diffs[top] = (arb_mat(XeT - column * ones), [arb(hj - half_e[top]) for hj in half_e])
         return diffs[top]
 
     h = to_arb(spec.h)
-    Z = [[to_arb(v) for v in row] for row in Zq]
+    Z = [_exact_balls(row) for row in Zq]
     Xf = np.array([[float(v) for v in row] for row in Xq])  # for choosing leaders only
     half_sq_f = np.array([float(v) for v in half_sq])
-    trace: dict[str, Any] = {"times": times, "Z": [], "m": [], "e": [], "xi": []} if record else {}
+    one = arb(1)
+    trace: dict[str, Any] = {"times": times} | {key: [] for key in TRACED if key in record} if record else {}
     for k, t in enumerate(times):
         alpha, sigma = co["alpha"][k], co["sigma"][k]
         sigma2 = sigma * sigma
@@ -241,37 +338,37 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record):
         Zf = np.array([[float(v.mid()) for v in row] for row in Z])
         with np.errstate(all="ignore"):  # a diverging path (non-finite ball) may lead with any atom
             tops = np.argmax(np.nan_to_num(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * half_sq_f,
-                                           nan=-np.inf), axis=1)
+                                           nan=-np.inf), axis=1).tolist()
         weights: list[list] = [[] for _ in range(M)]
         log_sums: list = [None] * M
-        for top in sorted(set(int(v) for v in tops)):
+        for top in sorted(set(tops)):
             rows = [i for i in range(M) if tops[i] == top]
             Dt, gaps = centred(top)
-            G = arb_mat([Z[i] for i in rows]) * Dt
-            for r, i in enumerate(rows):
-                E = [(p * G[r, j] - q * gaps[j]).exp() if j != top else arb(1) for j in range(N)]
+            q_gaps = [q * g for g in gaps]
+            G = (arb_mat([Z[i] for i in rows]) * Dt).tolist()
+            for Gr, i in zip(G, rows, strict=True):
+                E = [(p * g - qg).exp() if j != top else one
+                     for j, (g, qg) in enumerate(zip(Gr, q_gaps, strict=True))]
                 total = sum(E[1:], E[0])
                 weights[i] = [e_j / total for e_j in E]
                 if err is not None and err.needs_density:
                     # log sum_j exp(-|Z - alpha X_j|^2 / 2 sigma^2), from the leader's term
                     # d * d, not d ** 2: arb's power of a ball containing 0 is nan
-                    diff = [z - alpha * to_arb(x) for z, x in zip(Z[i], Xq[top], strict=True)]
+                    diff = [z - alpha * x for z, x in zip(Z[i], Xa[top], strict=True)]
                     dist2 = sum((v * v for v in diff), arb(0))
                     log_sums[i] = total.log() - dist2 / (2 * sigma2)
         m = (arb_mat(weights) * Xm).tolist()
         A, C = 1 - h * co["a"][k], -h * co["c"][k]
-        step = [[A * Z[i][j] + C * m[i][j] for j in range(d)] for i in range(M)]
+        step = [[A * z + C * mj for z, mj in zip(zr, mr, strict=True)] for zr, mr in zip(Z, m, strict=True)]
         e = None
         if err is not None:
             e = err.balls(Z, FieldState(t, alpha, sigma, co["dsigma"][k], m,
                                         log_sums if err.needs_density else None, True))
             step = [[z - h * g for z, g in zip(zr, er, strict=True)] for zr, er in zip(step, e, strict=True)]
         xi = paths.normal_balls(spec.steps, k) if paths is not None else None
-        if record:
-            trace["Z"].append(Z)
-            trace["m"].append(m)
-            trace["e"].append(e)
-            trace["xi"].append(xi)
+        for key, value in (("Z", Z), ("m", m), ("e", e), ("xi", xi)):
+            if key in record:
+                trace[key].append(value)
         Z = step
         if xi is not None:
             # 2 zeta >= 0; a ball around an exact 0 (e.g. cos(pi/2) at t = 1) keeps its part >= 0
@@ -294,17 +391,24 @@ def nearest_samples(data: Any, endpoints: Any) -> tuple[np.ndarray, np.ndarray]:
     return idx, dist
 
 
+def _exact_balls(row: Sequence[Any]) -> list:
+    """``to_arb`` of each exact number of ``row`` (a Fraction straight through ``fmpq``: the same ball)."""
+    from flint import arb, fmpq
+
+    from derivations.exact import to_arb
+
+    return [arb(fmpq(x.numerator, x.denominator)) if type(x) is Fraction else to_arb(x) for x in row]
+
+
 def nearest_sample_balls(data: Sequence[Sequence[Fraction]], endpoint: Sequence[Any]) -> tuple[int, Any]:
     """Nearest training sample (chosen by midpoints) and the distance to it as a ball."""
     from flint import arb
-
-    from derivations.exact import to_arb
 
     best, best_mid = -1, math.inf
     dists = []
     for i, row in enumerate(data):
         # d * d, not d ** 2: arb's power of a ball containing 0 is nan
-        d2 = sum((d * d for d in (z - to_arb(x) for z, x in zip(endpoint, row, strict=True))), arb(0))
+        d2 = sum((d * d for d in (z - x for z, x in zip(endpoint, _exact_balls(row), strict=True))), arb(0))
         dists.append(d2)
         if float(d2.mid()) < best_mid:
             best, best_mid = i, float(d2.mid())

@@ -73,9 +73,11 @@ class _Stacked:
                               None if s.log_kernel_sum is None else s.log_kernel_sum[sl], s.precise)
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
-        out = np.zeros_like(Z)
+        out = np.empty_like(Z)
         for i, f in enumerate(self.fields):
-            if f is not None:
+            if f is None:
+                out[i * self.block:(i + 1) * self.block] = 0.0
+            else:
                 sl, st = self._sub(state, i)
                 out[sl] = f.floats(Z[sl], st)
         return out
@@ -222,7 +224,7 @@ def run_schedule(name: str, data, starts: np.ndarray, s: Settings, ctx: RunConte
     began = time.perf_counter()
     ctx.progress(f"estimation: Euler ladder on {name} ({len(s.steps)} step sizes x {B * M} paths)")
     for K in s.steps:
-        run = run_sampler(data, rows, SamplerSpec(schedule, "euler", K, t_start, error=field_), record=True)
+        run = run_sampler(data, rows, SamplerSpec(schedule, "euler", K, t_start, error=field_), record=("e",))
         runs.ends[K] = run.endpoints
         runs.eacc[K] = accumulated_error(run)
         runs.est[K] = estimation_vector(run)
@@ -253,7 +255,7 @@ def run_schedule(name: str, data, starts: np.ndarray, s: Settings, ctx: RunConte
     noise = _Tiled(ctx.seed, B * M, d, max(s.em_steps), copies=B)
     for K in s.em_steps:
         run = run_sampler(data, rows, SamplerSpec(schedule, "euler-maruyama", K, t_start, error=field_),
-                          noise=noise, record=True)
+                          noise=noise, record=("e",))
         runs.em_ends[K] = run.endpoints
         runs.em_eacc[K] = accumulated_error(run)
         runs.em_est[K] = estimation_vector(run)
