@@ -125,3 +125,50 @@ def test_check_lly25_t2_quick() -> None:
     assert all(e.passed is True for e in result.evidence)
     checks = " ".join(e.check for e in result.evidence)
     assert "high-precision strong solver" in checks and "delta = 1/100" in checks
+
+
+def _denoiser_arrays(z: np.ndarray, X: np.ndarray, alpha: float, sigma2: float) -> np.ndarray:
+    """The float64 denoiser as array expressions (the yardstick of the column-wise one)."""
+    d2 = ((z[:, None, :] - alpha * X[None, :, :]) ** 2).sum(-1)
+    logits = -d2 / (2 * sigma2)
+    logits -= logits.max(axis=1, keepdims=True)
+    w = np.exp(logits)
+    w /= w.sum(axis=1, keepdims=True)
+    return w @ X
+
+
+def test_float_denoiser_is_the_array_formulation_bit_for_bit() -> None:
+    from verify.checks.stochastic import _denoiser_np
+
+    rng = np.random.default_rng(3)
+    for n in range(1, 10):
+        for d in range(1, 10):
+            X = rng.standard_normal((n, d)) * rng.uniform(0.1, 5)
+            z = rng.standard_normal((300, d)) * rng.uniform(0.1, 10)
+            alpha, sigma2 = rng.uniform(0, 1), rng.uniform(1e-4, 1)
+            got, want = _denoiser_np(z, X, alpha, sigma2), _denoiser_arrays(z, X, alpha, sigma2)
+            assert np.array_equal(got, want), (n, d)
+
+
+def test_mp_denoiser_is_mpf_arithmetic_bit_for_bit() -> None:
+    """The raw denoiser of the high-precision paths against the same formula on mpf objects."""
+    import mpmath
+
+    from verify.checks.stochastic import _denoiser_mp
+
+    rng = np.random.default_rng(4)
+    for digits in (30, 50, 70):
+        with mpmath.workdps(digits):
+            X = [[mpmath.mpf(int(v)) / 4 for v in row] for row in rng.integers(-12, 13, (4, 3))]
+            alpha, sigma2 = mpmath.mpf(2) / 3, mpmath.mpf(1) / 7
+            for _ in range(10):
+                z = [mpmath.mpf(float(v)) for v in rng.standard_normal(3)]
+                logits = [-mpmath.fsum((zj - alpha * xj) ** 2 for zj, xj in zip(z, row, strict=True))
+                          / (2 * sigma2) for row in X]
+                w = [mpmath.exp(v - max(logits)) for v in logits]
+                want = [mpmath.fsum(wi * row[j] for wi, row in zip(w, X, strict=True)) / mpmath.fsum(w)
+                        for j in range(3)]
+                aX = [[(alpha * xj)._mpf_ for xj in row] for row in X]
+                got = _denoiser_mp([v._mpf_ for v in z], aX, [[v._mpf_ for v in row] for row in X],
+                                   (2 * sigma2)._mpf_, mpmath.mp.prec)
+                assert got == [v._mpf_ for v in want]

@@ -244,26 +244,23 @@ def _enclosure_evidence(ctx: RunContext) -> Evidence:
     """Every validated step's ball contains the exact solution from its start centre (checked
     against mpmath.odefun, a Taylor integrator to the working precision, on the framed data)."""
     from ..engine.endpoint import _transform
-    from .flow_reference import _field
+    from .flow_reference import stated_field
 
     rows, worst, checked = [], 0.0, 0
     for label, r in _certified_with_proofs(ctx):
         if r.proof is None or not r.proof["records"]:
             continue
         data = _transform(r.proof["data"], r.proof["shift"], r.proof["scale"])
-        n, d = len(data), len(data[0])
-        fn = _field(n, d)
         records = r.proof["records"]
         picks = [0]  # odefun takes seconds per step: the first step of every problem
         with mpmath.workdps(30):
-            flat = [mpmath.mpf(q.numerator) / q.denominator for row in data for q in row]
+            field = stated_field([[mpmath.mpf(q.numerator) / q.denominator for q in row] for row in data])
             for j in picks:
                 rec = records[j]
                 y0 = [mpmath.mpf(q.numerator) / q.denominator for q in rec.centre_in]
                 l0 = mpmath.mpf(rec.ell.numerator) / rec.ell.denominator
                 l1 = l0 + mpmath.mpf((rec.H * rec.u).numerator) / (rec.H * rec.u).denominator
-                sol = mpmath.odefun(lambda ell, v, fn=fn, flat=flat: fn(ell, *v, *flat), l0, y0,
-                                    tol=mpmath.mpf(10) ** -26)
+                sol = mpmath.odefun(field, l0, y0, tol=mpmath.mpf(10) ** -26)
                 y1 = sol(l1)
                 dist = mpmath.sqrt(sum((a - mpmath.mpf(q.numerator) / q.denominator) ** 2
                                        for a, q in zip(y1, rec.centre_out, strict=True)))

@@ -30,11 +30,26 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath.libmp import (
+    fone,
+    from_float,
+    mpf_add,
+    mpf_div,
+    mpf_exp,
+    mpf_gt,
+    mpf_mul,
+    mpf_mul_int,
+    mpf_neg,
+    mpf_sub,
+    mpf_sum,
+    round_nearest,
+)
 
+from derivations.cache import cached
 from derivations.fields import derive
 from derivations.identities import check_symbolic, identity
 from derivations.schedules import BUILTIN_SCHEDULES, Schedule, T, builtin_schedule, generic_schedule
-from derivations.stochastic import DELTA, ZETA_FAMILIES, endpoint_law, marginal_identity, with_zeta
+from derivations.stochastic import DELTA, ZETA_FAMILIES, endpoint_law, marginal_identity
 
 from ..datasets import load_dataset
 from ..registry import RunContext
@@ -79,61 +94,121 @@ def _grid(stops: tuple[Fraction, ...], steps_per_unit_log: int, digits: int) -> 
 
 
 @lru_cache(maxsize=64)
+def _endpoint_law(schedule: Schedule, family: str) -> dict:
+    """:func:`derivations.stochastic.endpoint_law`, once per schedule and family in a run (the law's
+    evidence and the sampler's coefficients share it; read only)."""
+    return endpoint_law(schedule, family)
+
+
+@lru_cache(maxsize=64)
 def _coefficients(schedule: Schedule, family: str):
     """Symbolic per-step coefficients (log Phi, alpha_1, sigma_1^2, alpha_0, sigma_0^2) as
-    functions of (t0, t1), from the derived step-1 law."""
-    law = endpoint_law(schedule, family)
+    functions of (t0, t1), from the derived step-1 law (the simplification of r kept in the
+    persistent derivation cache under its input's ``srepr``: a pure function of it and SymPy)."""
+    law = _endpoint_law(schedule, family)
     if law["log_A"] is None:
         return None
-    sched, _ = with_zeta(schedule, family)
     t0, t1 = sp.symbols("t_0 t_1", positive=True)
     log_phi = law["log_A"].subs(DELTA, t1) - law["log_A"].subs(DELTA, t0)
-    s2 = sched.sigma**2
+    # alpha and sigma are the schedule's for every zeta (with_zeta replaces zeta only): derived once
+    s2 = schedule.sigma**2
     # Q = sigma_1^2 - Phi^2 sigma_0^2 = -sigma_1^2 expm1(2 r), r = log(Phi sigma_0 / sigma_1) <= 0,
     # simplified symbolically so that Q = 0 is exact for the probability flow (no sqrt of rounding)
     r = sp.expand_log(log_phi + (sp.log(s2.subs(T, t0)) - sp.log(s2.subs(T, t1))) / 2, force=True)
-    r = sp.simplify(r)
-    return {"log_phi": (t0, t1, log_phi), "log_ratio": (t0, t1, r), "alpha": sched.alpha, "sigma2": s2}
+    r = cached("verify.stochastic.simplify", sp.srepr(r), lambda: sp.simplify(r))
+    return {"log_phi": (t0, t1, log_phi), "log_ratio": (t0, t1, r), "alpha": schedule.alpha, "sigma2": s2}
+
+
+@lru_cache(maxsize=256)
+def _lambdified(args: tuple, expr: sp.Expr, module: str):
+    """``sp.lambdify(args, expr, modules=module)``, once per expression and module."""
+    return sp.lambdify(args, expr, modules=module)
 
 
 def _step_tables(coeffs, nodes, module: str):
     """Per-step (Phi, Psi, sqrt Q, alpha_0, sigma_0^2) on the grid, in float64 or mpmath."""
     t0s, t1s, log_phi = coeffs["log_phi"]
-    f_phi = sp.lambdify((t0s, t1s), log_phi, modules=module)
-    f_r = sp.lambdify((t0s, t1s), coeffs["log_ratio"][2], modules=module)
-    f_alpha = sp.lambdify(T, coeffs["alpha"], modules=module)
-    f_s2 = sp.lambdify(T, coeffs["sigma2"], modules=module)
+    f_phi = _lambdified((t0s, t1s), log_phi, module)
+    f_r = _lambdified((t0s, t1s), coeffs["log_ratio"][2], module)
+    f_alpha = _lambdified((T,), coeffs["alpha"], module)
+    f_s2 = _lambdified((T,), coeffs["sigma2"], module)
+    if module == "numpy":
+        ts = [float(t) for t in nodes]
+        exp, sqrt, expm1 = math.exp, math.sqrt, math.expm1
+    else:
+        ts = list(nodes)
+        exp, sqrt, expm1 = mpmath.exp, mpmath.sqrt, mpmath.expm1
+    alphas, sigma2s = [f_alpha(t) for t in ts], [f_s2(t) for t in ts]  # once per node
     rows = []
-    for a, b in zip(nodes[:-1], nodes[1:], strict=True):
-        if module == "numpy":
-            a, b = float(a), float(b)
-            exp, sqrt, expm1 = math.exp, math.sqrt, math.expm1
-        else:
-            exp, sqrt, expm1 = mpmath.exp, mpmath.sqrt, mpmath.expm1
+    for k, (a, b) in enumerate(zip(ts[:-1], ts[1:], strict=True)):
         phi = exp(f_phi(a, b))
-        al0, al1, s0, s1 = f_alpha(a), f_alpha(b), f_s2(a), f_s2(b)
+        al0, al1, s0, s1 = alphas[k], alphas[k + 1], sigma2s[k], sigma2s[k + 1]
         q = -s1 * expm1(2 * f_r(a, b))
         q = q if q > 0 else 0 * q  # Q >= 0 exactly (r <= 0); rounding only
         rows.append((phi, al1 - phi * al0, sqrt(q), al0, s0))
     return rows
 
 
+#: mpmath's rounding (to nearest) for the raw mpf operations of the high-precision paths
+_RND = round_nearest
+
+
 def _denoiser_np(z: np.ndarray, X: np.ndarray, alpha: float, sigma2: float) -> np.ndarray:
-    d2 = ((z[:, None, :] - alpha * X[None, :, :]) ** 2).sum(-1)
-    logits = -d2 / (2 * sigma2)
-    logits -= logits.max(axis=1, keepdims=True)
+    r""":math:`m(z)=\sum_i\operatorname{softmax}_i(-\lVert z-\alpha X_i\rVert^2/2\sigma^2)X_i` per
+    row of ``z``, in float64."""
+    n, d = X.shape
+    if n >= 8 or d >= 8:
+        d2 = ((z[:, None, :] - alpha * X[None, :, :]) ** 2).sum(-1)
+        logits = -d2 / (2 * sigma2)
+        logits -= logits.max(axis=1, keepdims=True)
+    else:
+        # the same float64 operations column by column (numpy adds fewer than 8 terms left to
+        # right, so the sums agree bit for bit) without reductions over short axes
+        aX, cols, scale = alpha * X, [np.ascontiguousarray(z[:, j]) for j in range(d)], 2 * sigma2
+        logits, dev = np.empty((len(z), n)), np.empty(len(z))
+        for i in range(n):
+            d2 = np.subtract(cols[0], aX[i, 0])
+            np.square(d2, out=d2)
+            for j in range(1, d):
+                np.subtract(cols[j], aX[i, j], out=dev)
+                d2 += np.square(dev, out=dev)
+            np.divide(np.negative(d2, out=d2), scale, out=logits[:, i])
+        top = logits[:, 0].copy()
+        for i in range(1, n):
+            np.maximum(top, logits[:, i], out=top)
+        logits -= top[:, None]
     w = np.exp(logits)
-    w /= w.sum(axis=1, keepdims=True)
+    if n < 8:
+        total = w[:, 0].copy()
+        for i in range(1, n):
+            total += w[:, i]
+        w /= total[:, None]
+    else:
+        w /= w.sum(axis=1, keepdims=True)
     return w @ X
 
 
-def _denoiser_mp(z: list, X: list[list], alpha, sigma2) -> list:
-    logits = [-mpmath.fsum((zj - alpha * xj) ** 2 for zj, xj in zip(z, row, strict=True)) / (2 * sigma2)
-              for row in X]
-    top = max(logits)
-    w = [mpmath.exp(v - top) for v in logits]
-    total = mpmath.fsum(w)
-    return [mpmath.fsum(wi * row[j] for wi, row in zip(w, X, strict=True)) / total for j in range(len(z))]
+def _denoiser_mp(z: list, aX: list[list], X: list[list], two_s2, prec: int) -> list:
+    r""":math:`m=\sum_iw_iX_i/\sum_iw_i`, :math:`w_i=e^{g_i-\max g}`,
+    :math:`g_i=-\sum_j(z_j-\alpha X_{ij})^2/(2\sigma^2)`, on raw mpf values (``aX`` the rows
+    :math:`\alpha X_i`, ``two_s2`` :math:`2\sigma^2`): the operations of mpf arithmetic at ``prec``
+    with rounding to nearest (each term rounded, every sum exact then rounded once, as
+    ``mpmath.fsum``), without the objects."""
+    logits = []
+    for row in aX:
+        diffs = [mpf_sub(zj, axj, prec, _RND) for zj, axj in zip(z, row, strict=True)]
+        # the sum is rounded: its negation is exact
+        logits.append(mpf_div(mpf_neg(mpf_sum([mpf_mul(t, t, prec, _RND) for t in diffs], prec, _RND)),
+                              two_s2, prec, _RND))
+    top = logits[0]
+    for v in logits[1:]:
+        if mpf_gt(v, top):
+            top = v
+    w = [fone if v is top else mpf_exp(mpf_sub(v, top, prec, _RND), prec, _RND) for v in logits]  # e^0 = 1
+    total = mpf_sum(w, prec, _RND)
+    return [mpf_div(mpf_sum([mpf_mul(wi, row[j], prec, _RND) for wi, row in zip(w, X, strict=True)],
+                            prec, _RND), total, prec, _RND)
+            for j in range(len(z))]
 
 
 def simulate(schedule: Schedule, family: str, data: list[list[Fraction]], z1: np.ndarray,
@@ -156,17 +231,26 @@ def simulate(schedule: Schedule, family: str, data: list[list[Fraction]], z1: np
                 out.append(z.copy())
         return out
     with mpmath.workdps(digits):
-        X = [[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in data]
-        rows = _step_tables(coeffs, nodes, "mpmath")
-        paths = [[mpmath.mpf(float(v)) for v in row] for row in z1]
+        prec = mpmath.mp.prec
+        X = [[(mpmath.mpf(v.numerator) / v.denominator)._mpf_ for v in row] for row in data]
+        # raw mpf values at prec (exact conversions of the float64 draws): every path runs the
+        # same mpf operations, step by step, as z' = Phi z + Psi m(z) + sqrt(Q) xi
+        rows = []
+        for phi, psi, sq, al0, s0 in _step_tables(coeffs, nodes, "mpmath"):
+            phi, psi, sq, al0, s0 = (mpmath.mpf(v)._mpf_ for v in (phi, psi, sq, al0, s0))
+            rows.append((phi, psi, sq, [[mpf_mul(al0, xj, prec, _RND) for xj in row] for row in X],
+                         mpf_mul_int(s0, 2, prec, _RND)))
+        paths = [[from_float(float(v)) for v in row] for row in z1]
+        noise = [[[from_float(v) for v in row] for row in step] for step in xi[:, :len(paths)].tolist()]
         snaps: list[list[list]] = [[] for _ in stops]
-        for p, z in enumerate(paths):
-            for k, (phi, psi, sq, al0, s0) in enumerate(rows):
-                m = _denoiser_mp(z, X, al0, s0)
-                z = [phi * zj + psi * mj + sq * mpmath.mpf(float(xi[k, p, j]))
-                     for j, (zj, mj) in enumerate(zip(z, m, strict=True))]
-                if k + 1 in stops:
-                    snaps[stops.index(k + 1)].append(z)
+        for k, (phi, psi, sq, aX, two_s2) in enumerate(rows):
+            for p, z in enumerate(paths):
+                m = _denoiser_mp(z, aX, X, two_s2, prec)
+                paths[p] = [mpf_add(mpf_add(mpf_mul(phi, zj, prec, _RND), mpf_mul(psi, mj, prec, _RND),
+                                            prec, _RND), mpf_mul(sq, nj, prec, _RND), prec, _RND)
+                            for zj, mj, nj in zip(z, m, noise[k][p], strict=True)]
+            if k + 1 in stops:
+                snaps[stops.index(k + 1)] = [[mpmath.mp.make_mpf(v) for v in z] for z in paths]
         return snaps
 
 
@@ -208,7 +292,7 @@ def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
     ctx.progress(f"LLY25-T2: one-atom law, {schedule.name} [{family}]")
     check = f"one-atom law of Z_delta given Z_1 [{schedule.name}, {ZETA_FAMILIES[family]}]"
     try:
-        law = endpoint_law(schedule, family)
+        law = _endpoint_law(schedule, family)
     except (ArithmeticError, ValueError, TypeError, AssertionError, NotImplementedError) as exc:
         # a law that cannot be evaluated (an infinite or complex value, a failed derivation step)
         # decides nothing: undecided, with the reason
@@ -284,7 +368,6 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
     n_mp = 4
     per_log = 40 if ctx.quick else 60
     digits = max(ctx.digits, 30)
-    sched, _ = with_zeta(schedule, family)
     nodes, where = _grid(STOPS, per_log, digits)  # fine grid (2x the coarse one)
     n_steps = len(nodes) - 1
     rng = np.random.default_rng([ctx.seed, BUILTIN_SCHEDULES.index(schedule.name)
@@ -330,7 +413,7 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
         rows = []
         ok, worst = True, 0.0
         for s, stop in enumerate(STOPS):
-            al = float(sched.alpha.subs(T, sp.Rational(stop.numerator, stop.denominator)))
+            al = float(schedule.alpha.subs(T, sp.Rational(stop.numerator, stop.denominator)))
             kf = ((fine[s][:, None, :] - al * X[None]) ** 2).sum(-1).argmin(1)
             kc = ((coarse[s][:, None, :] - al * X[None]) ** 2).sum(-1).argmin(1)
             flips = float((kf != kc).mean())
@@ -354,8 +437,9 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
     # 3. statistics at each stop
     for s, stop in enumerate(STOPS):
         q = sp.Rational(stop.numerator, stop.denominator)
-        al = float(sched.alpha.subs(T, q))
-        sg = float(sched.sigma.subs(T, q))
+        # alpha and sigma do not depend on zeta (with_zeta(schedule, family) replaces zeta only)
+        al = float(schedule.alpha.subs(T, q))
+        sg = float(schedule.sigma.subs(T, q))
         mis = _misassignment_bound(X, al, sg)
         st = _statistics(fine[s], X, al, sg)
         ks_resolution = 1.95 / math.sqrt(n_paths)  # KS critical value at 0.001
