@@ -371,3 +371,18 @@ def test_edge_45_is_not_conditional_when_no_reading_matches(reduced_checks):
 
     strict = reduced_checks["45-strict"]
     assert strict.status is Verdict.INCONCLUSIVE and "no reading reproduces 4/5" in strict.summary
+
+
+def test_stacked_memorizing_denoiser_matches_one_subset_at_a_time():
+    """The batched partial-memorization path equals the memorizing denoiser of each subset."""
+    from verify.gmm.denoisers import denoise, memorized_stack
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((12, 3))
+    subsets = np.stack([rng.choice(12, size=5, replace=False) for _ in range(4)])
+    x = rng.standard_normal((4, 12, 3))
+    for a, s in ((0.9, 0.3), (0.2, 1.5), (0.999, 0.01)):
+        stacked = memorized_stack(x, a, s, X[subsets])
+        for r in range(4):
+            np.testing.assert_allclose(stacked[r], denoise(x[r], a, s, X[subsets[r]], 0.0), rtol=1e-12,
+                                       atol=1e-13)

@@ -35,7 +35,8 @@ import numpy as np
 from .data import GMMData, GMMError
 
 __all__ = ["MixtureDenoiser", "generalizing", "memorizing", "partially_memorizing", "denoise",
-           "to_epsilon", "to_score", "to_velocity", "check_covariance", "covariance_eigenvalues"]
+           "memorized_stack", "to_epsilon", "to_score", "to_velocity", "check_covariance",
+           "covariance_eigenvalues"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,20 @@ def denoise(x: np.ndarray, alpha, sigma, means: np.ndarray, var,
         w /= total
         return out, w
     return out
+
+
+def memorized_stack(x: np.ndarray, alpha: float, sigma: float, atoms: np.ndarray) -> np.ndarray:
+    r"""The memorizing :math:`\hat x_0` (zero variance) of a stack of training subsets at once:
+    batch :math:`r` of ``x`` (c, B, d) is denoised with the atoms ``atoms[r]`` (c, M, d),
+    :math:`\hat x_0=\sum_mw_m\mu_m`,
+    :math:`w=\operatorname{softmax}_m(-\lVert x-\alpha\mu_m\rVert^2/(2\sigma^2))`."""
+    a, s2 = float(alpha), float(sigma) ** 2
+    logits = np.matmul(x, atoms.transpose(0, 2, 1))  # (c, B, M)
+    logits *= a / s2
+    logits -= ((0.5 * a * a / s2) * (atoms * atoms).sum(axis=2))[:, None, :]
+    logits -= logits.max(axis=2, keepdims=True)
+    w = np.exp(logits, out=logits)
+    return np.matmul(w, atoms) / w.sum(axis=2, keepdims=True)
 
 
 def _scalar_or_column(v, rows: int):

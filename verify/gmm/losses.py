@@ -41,7 +41,7 @@ import numpy as np
 
 from .data import GMMData, GMMError, Process, paper_grid
 from .data import process as _process
-from .denoisers import MixtureDenoiser, denoise, generalizing, memorizing
+from .denoisers import MixtureDenoiser, denoise, generalizing, memorized_stack, memorizing
 
 __all__ = ["Partial", "SUBSETS", "Estimate", "LossTable", "training_losses", "standard_denoisers",
            "t_quantile", "quadrature_loss", "quadrature_losses", "ELEMENT_BUDGET"]
@@ -311,11 +311,10 @@ def training_losses(data: GMMData, denoisers: Sequence[Denoiser], times: Sequenc
                     out = denoise(flat, a, s, X[list(den.subset)], 0.0).reshape(c, N, d)
                     batches[li, k, start:start + c] = ((out - X[None]) ** 2).sum(axis=2).mean(axis=1)
                     continue
-                if isinstance(den, Partial):
-                    for r in range(c):
-                        subset = rng.choice(N, size=den.M, replace=False)
-                        out = denoise(x[r], a, s, X[subset], 0.0)
-                        batches[li, k, start + r] = ((out - X) ** 2).sum(axis=1).mean()
+                if isinstance(den, Partial):  # one fresh subset per batch, all batches at once
+                    subsets = np.stack([rng.choice(N, size=den.M, replace=False) for _ in range(c)])
+                    out = memorized_stack(x, a, s, X[subsets])
+                    batches[li, k, start:start + c] = ((out - X[None]) ** 2).sum(axis=2).mean(axis=1)
                     continue
                 out = den(flat, a, s).reshape(c, N, d)
                 err = ((out - X[None]) ** 2).sum(axis=2)  # (c, N)
