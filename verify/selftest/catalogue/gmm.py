@@ -9,6 +9,7 @@ _DN = "verify/gmm/denoisers.py"
 _SA = "verify/gmm/sampling.py"
 _DA = "verify/gmm/data.py"
 _DG = "derivations/gmm.py"
+_LO = "verify/gmm/losses.py"
 
 MUTANTS: list[Mutant] = [
     Mutant("GMM-CRITERION-CONSTANT", "gmm", _CR,
@@ -59,4 +60,10 @@ MUTANTS: list[Mutant] = [
            ("EDGE-DEN", "EDGE-T31", "EDGE-MSTAR"),
            "the single-Gaussian MMSE halved",
            kind="factor"),
+    Mutant("GMM-PARTIAL-SUBSETS", "gmm", _LO,
+           "                    out = memorized_stack(x, a, s, X[subsets])",
+           "                    out = memorized_stack(x, a, s, X[subsets[:, :max(1, den.M // 2)]])",
+           ("EDGE-T32", "EDGE-45"),
+           "partial memorization with half of the drawn subset (M/2 memorized points instead of M)",
+           kind="grid"),
 ]
