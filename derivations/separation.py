@@ -19,6 +19,7 @@ import random
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
@@ -27,7 +28,9 @@ from .identities import residual_is_zero
 
 __all__ = ["SymbolicResult", "posterior_mean_is_score", "dsm_decomposition", "loss_gap_is_fisher",
            "hessian_identity_empirical", "hessian_identity_gmm", "small_s_expectation",
-           "small_s_asymptote", "p41_results", "c1_results", "all_results"]
+           "small_s_asymptote", "p41_results", "decomp_results", "c1_results", "all_results",
+           "reverse_gap_is_fisher", "integrated_asymptote", "integrated_asymptote_derivation",
+           "duplicate_identities"]
 
 ALPHA, SIGMA = sp.symbols("alpha sigma", positive=True)
 Z = sp.Symbol("z", real=True)
@@ -319,10 +322,185 @@ def small_s_asymptote(s: Fraction | mpmath.mpf, eigenvalues: list[Fraction] | li
     return mpmath.fsum(1 / var - 1 / (a2 * mpf(lam) + var) for lam in eigenvalues)
 
 
+def reverse_gap_is_fisher(points: int = 3, digits: int = 40, seed: int = 7) -> SymbolicResult:
+    r"""SEP-REVERSE: the *population* DSM loss gap of any field :math:`f` against the true score is the
+    Fisher divergence under the true noised law, pointwise in :math:`x` (d = 1, equal-weight two-component
+    mixture :math:`\tfrac12\sum_k\mathcal N(m_k,v)`, all symbolic):
+
+    .. math::
+        \tfrac12\sum_k\mathcal N(x;\alpha m_k,A)\,\mathbb E\big[(f-t)^2-(s-t)^2\,\big|\,X=x,k\big]
+        -p_t(x)(f-s)^2=0,\qquad t=-\frac{x-\alpha X_0}{\sigma^2},\ s=\partial_x\log p_t,
+
+    with the law of :math:`X_0\mid X=x,k` (mean and variance) from :func:`gaussian_conditioning` and
+    :math:`A=\alpha^2v+\sigma^2`. Integrated over :math:`x`: :math:`\mathbb E_{X_0\sim P}[\ell_t(X_0,f)-
+    \ell_t(X_0,\nabla\log p_t)]=\mathbb E_{P_t}(f-\nabla\log p_t)^2`; at :math:`f=\nabla\log\hat p_t` this
+    is :math:`\mathrm{Fisher}(P_t,\hat P_t)`. The conditional moments of :math:`X_0` up to order 2 enter
+    (the :math:`t^2` terms cancel in the difference)."""
+    start = time.perf_counter()
+    v = sp.Symbol("v", positive=True)
+    means = [sp.Matrix([sp.Symbol(f"m{k + 1}", real=True)]) for k in range(2)]
+    conds = [gaussian_conditioning(m, sp.Matrix([[v]])) for m in means]
+    x = sp.Symbol("x1", real=True)  # the point of gaussian_conditioning
+    A = conds[0][2][0, 0]
+    logits = tuple(-(x - ALPHA * m[0]) ** 2 / (2 * A) for m in means)
+    qs = tuple(sp.symbols("q1:3", positive=True))
+    dens = [sp.exp(e) / sp.sqrt(2 * sp.pi * A) for e in logits]
+    p_t = sp.Add(*dens) / 2
+    score = sp.diff(sp.log(p_t), x)
+    f, x0, s_val = sp.Symbol("f", real=True), sp.Symbol("X0", real=True), sp.Symbol("s_val", real=True)
+    target = -(x - ALPHA * x0) / SIGMA**2
+    poly = sp.Poly(sp.expand((f - target) ** 2 - (s_val - target) ** 2), x0)  # the score enters as a value
+    population = sp.Integer(0)
+    for (cmean, ccov, _), dk in zip(conds, dens, strict=True):
+        moments = (sp.Integer(1), cmean[0, 0], ccov[0, 0] + cmean[0, 0] ** 2)  # E[X0^j | X = x, k]
+        population += dk / 2 * sp.Add(*[c * moments[j] for (j,), c in poly.terms()])
+    res = (population - p_t * (f - s_val) ** 2).subs(s_val, score)
+    free = [x, f, ALPHA, SIGMA, v, *[m[0] for m in means]]
+    return _result("population Loss-Gap integrand sum_k w_k N_k E[(f - t)^2 - (s - t)^2 | X, k] = "
+                   "p_t (f - s)^2 for every f (K = 2, d = 1; X0 | X by Gaussian conditioning)", res,
+                   (logits, qs), free, start,
+                   points, digits, seed, positive=(v,))
+
+
+_S, _LAM = sp.Symbol("s", positive=True), sp.Symbol("lambda", positive=True)
+
+
+def _asymptote_integrand() -> sp.Expr:
+    r"""One eigen-direction of the small-s asymptote in Ye's convention, :math:`\sigma_s^{-2}-
+    (\alpha_s^2\lambda+\sigma_s^2)^{-1}`, :math:`\alpha_s^2=e^{-s}`, :math:`\sigma_s^2=1-e^{-s}`."""
+    a2, var = sp.exp(-_S), 1 - sp.exp(-_S)
+    return 1 / var - 1 / (a2 * _LAM + var)
+
+
+@lru_cache(maxsize=1)
+def _antiderivative() -> sp.Expr:
+    r"""An antiderivative in :math:`s` by ``sympy.integrate`` of the integrand rewritten over
+    :math:`e^s` (:math:`e^s/(e^s-1)-e^s/(e^s+\lambda-1)`, real for :math:`s,\lambda>0`)."""
+    u = sp.exp(_S)
+    return sp.integrate(u / (u - 1) - u / (u + _LAM - 1), _S)
+
+
+def integrated_asymptote_derivation() -> SymbolicResult:
+    r"""SEP-T43-INT: :math:`\partial_sF=` the asymptote's integrand exactly, for the antiderivative
+    :math:`F` of :func:`_antiderivative` (so :math:`\int_{t_0}^{t_1}=\sum_j[F]_{t_0}^{t_1}`); at
+    :math:`\lambda=1` it is :math:`d\log(1-e^{-s})+\text{const}`, whose value at :math:`t_0` is
+    :math:`d\log t_0+O(t_0)`: the paper's :math:`d\log(1/t_0)` term."""
+    start = time.perf_counter()
+    F = _antiderivative()
+    res = sp.diff(F, _S) - _asymptote_integrand()
+    return _result("d/ds of the antiderivative F(s, lambda) = 1/sigma_s^2 - 1/(alpha_s^2 lambda + sigma_s^2)",
+                   res, None, [_S, _LAM], start, 3, 40, 9, positive=(_S, _LAM))
+
+
+def integrated_asymptote(t0: Fraction | mpmath.mpf, t1: Fraction | mpmath.mpf,
+                         eigenvalues: list[Fraction] | list[mpmath.mpf]) -> mpmath.mpf:
+    r""":math:`\int_{t_0}^{t_1}\sum_j(\sigma_s^{-2}-(\alpha_s^2\lambda_j+\sigma_s^2)^{-1})\,ds` in mpmath at
+    the current precision, from the derived antiderivative (Fractions or mpf in; floats rejected)."""
+
+    def mpf(v):
+        if isinstance(v, float):
+            raise TypeError("a Python float reached high-precision code; pass Fractions or mpf")
+        if isinstance(v, Fraction):
+            return mpmath.mpf(v.numerator) / v.denominator
+        return mpmath.mpf(v)
+
+    F = sp.lambdify((_S, _LAM), _antiderivative(), "mpmath")
+    return mpmath.fsum(F(mpf(t1), mpf(lam)) - F(mpf(t0), mpf(lam)) for lam in eigenvalues)
+
+
+def duplicate_identities(points: int = 3, digits: int = 40, seed: int = 8) -> list[SymbolicResult]:
+    r"""SEP-DUP (d = 1, all symbolic). For :math:`D=(y_1,y_1,y_2,y_3,y_3,y_3)` (n = 6, m = 3 duplicates,
+    n - m = 3 distinct points, multiplicities :math:`c=(2,1,3)` counted from D):
+
+    1. :math:`\hat p_D=\sum_j\frac{c_j}n\mathcal N(\alpha y_j,\sigma^2)` and
+       :math:`\nabla\log\hat p_D=\sum_jw_j\,(-(x-\alpha y_j)/\sigma^2)` with
+       :math:`w_j\propto c_j\mathcal N(x;\alpha y_j,\sigma^2)` (the law, score and hence Loss-Gap of D are
+       those of the n - m distinct points weighted by multiplicity);
+    2. with equal multiplicities, :math:`(y_1,y_1,y_2,y_2,y_3,y_3)`, the score is the *unweighted* empirical
+       score of :math:`(y_1,y_2,y_3)`;
+    3. otherwise it is not: for :math:`D=(0,0,1)` against :math:`(0,1)` the scores differ at the midpoint
+       :math:`x=\alpha/2` by exactly :math:`-\alpha/(6\sigma^2)` (the residual below is the difference
+       minus that value)."""
+    x = sp.Symbol("x1", real=True)
+    y = sp.symbols("y1:4", real=True)
+
+    def kern(a: sp.Expr) -> sp.Expr:
+        return sp.exp(-(x - ALPHA * a) ** 2 / (2 * SIGMA**2)) / sp.sqrt(2 * sp.pi * SIGMA**2)
+
+    def grouped(sample: list) -> tuple[list, dict]:
+        counts: dict = {}
+        for a in sample:
+            counts[a] = counts.get(a, 0) + 1
+        weights = {a: sp.Rational(counts[a], len(sample)) for a in counts}
+        return list(counts), weights
+
+    def weighted_score(distinct: list, weights: dict) -> sp.Expr:
+        w = [weights[a] * kern(a) for a in distinct]
+        terms = [wi * (-(x - ALPHA * a) / SIGMA**2) for wi, a in zip(w, distinct, strict=True)]
+        return sp.Add(*terms) / sp.Add(*w)
+
+    logits = tuple(-(x - ALPHA * a) ** 2 / (2 * SIGMA**2) for a in y)
+    ps = tuple(sp.symbols("p1:4", positive=True))
+    free = [x, ALPHA, SIGMA, *y]
+    out = []
+    start = time.perf_counter()
+    sample = [y[0], y[0], y[1], y[2], y[2], y[2]]
+    distinct, weights = grouped(sample)
+    p_D = sp.Add(*[kern(a) for a in sample]) / len(sample)
+    p_w = sp.Add(*[weights[a] * kern(a) for a in distinct])
+    out.append(_result("p_hat of D = (y1, y1, y2, y3, y3, y3) = sum_j (c_j/n) N(alpha y_j, sigma^2), "
+                       "c = (2, 1, 3)",
+                       p_D - p_w, (logits, ps), free, start, points, digits, seed))
+    start = time.perf_counter()
+    out.append(_result("score of D = posterior-weighted score over its n - m = 3 distinct points, "
+                       "w_j ~ c_j N_j",
+                       sp.diff(sp.log(p_D), x) - weighted_score(distinct, weights), (logits, ps), free, start,
+                       points, digits, seed))
+    start = time.perf_counter()
+    even = [y[0], y[0], y[1], y[1], y[2], y[2]]
+    p_even = sp.Add(*[kern(a) for a in even]) / len(even)
+    plain = weighted_score(list(y), {a: sp.Rational(1, 3) for a in y})
+    out.append(_result("equal multiplicities (y1, y1, y2, y2, y3, y3): score = unweighted empirical score of "
+                       "(y1, y2, y3)", sp.diff(sp.log(p_even), x) - plain, (logits, ps), free, start, points,
+                       digits, seed))
+    start = time.perf_counter()
+    zero, one = sp.Integer(0), sp.Integer(1)
+    d_dup, w_dup = grouped([zero, zero, one])
+    d_two, w_two = grouped([zero, one])
+    gap = (weighted_score(d_dup, w_dup) - weighted_score(d_two, w_two)).subs(x, ALPHA / 2)
+    out.append(_result("unequal multiplicities: score(0, 0, 1) - score(0, 1) at x = alpha/2 equals "
+                       "-alpha/(6 sigma^2) (nonzero)", gap + ALPHA / (6 * SIGMA**2), None, [ALPHA, SIGMA],
+                       start,
+                       points, digits, seed))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _posterior_means(quick: bool) -> tuple[SymbolicResult, ...]:
+    return (posterior_mean_is_score(2), *(() if quick else (posterior_mean_is_score(3),)))
+
+
 def p41_results(quick: bool = False) -> list[SymbolicResult]:
-    """SEP-P41 residuals (``quick``: n = 2 only for the posterior mean)."""
-    return [posterior_mean_is_score(2), *([] if quick else [posterior_mean_is_score(3)]),
-            *dsm_decomposition(3), loss_gap_is_fisher()]
+    r"""SEP-P41 (Loss-Gap = Fisher): the posterior-mean step and the Loss-Gap integrand identity
+    (``quick``: n = 2 only for the posterior mean). Computed once per process (SEP-P41-DECOMP shares the
+    posterior-mean step)."""
+    return [*_posterior_means(quick), _loss_gap_identity()]
+
+
+def decomp_results(quick: bool = False) -> list[SymbolicResult]:
+    r"""SEP-P41-DECOMP (the decomposition for every field f): the posterior-mean step, the pointwise
+    decomposition and the noise second moment :math:`d/\sigma^2`."""
+    return [*_posterior_means(quick), *_decompositions()]
+
+
+@lru_cache(maxsize=1)
+def _loss_gap_identity() -> SymbolicResult:
+    return loss_gap_is_fisher()
+
+
+@lru_cache(maxsize=1)
+def _decompositions() -> tuple[SymbolicResult, ...]:
+    return tuple(dsm_decomposition(3))
 
 
 def c1_results(quick: bool = False) -> list[SymbolicResult]:
@@ -335,4 +513,7 @@ def c1_results(quick: bool = False) -> list[SymbolicResult]:
 
 def all_results(quick: bool = False) -> dict[str, list[SymbolicResult]]:
     """Every SEP-P41, SEP-C1 and small-s residual (``quick``: the cheaper cases only)."""
-    return {"SEP-P41": p41_results(quick), "SEP-C1": c1_results(quick), "asymptote": small_s_expectation()}
+    return {"SEP-P41": p41_results(quick), "SEP-P41-DECOMP": decomp_results(quick),
+            "SEP-C1": c1_results(quick),
+            "asymptote": small_s_expectation(), "SEP-REVERSE": [reverse_gap_is_fisher()],
+            "SEP-T43-INT": [integrated_asymptote_derivation()], "SEP-DUP": duplicate_identities()}

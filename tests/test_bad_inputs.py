@@ -174,6 +174,41 @@ ROWS: list[tuple[list[str], str]] = [
     (["gmm", "sweep", "--seed", "-5"], "--seed must be non-negative"),
     (["gmm", "sweep", "--out", "{in}/afile"], "is not a directory"),
     (["gmm", "sweep", "--workers", "100000"], "--workers must be at most"),
+    (["gmm", "fit-weighting", "--grid", "nope"], "invalid choice"),
+    (["gmm", "fit-weighting", "--steps", "0"], "--steps must be a positive integer"),
+    (["gmm", "fit-weighting", "--out", "{in}/afile"], "is not a directory"),
+    (["gmm", "fit-weighting", "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"], "local cluster"),
+    (["gmm", "fit-weighting", "--records", "{in}/bad.json"], "not valid JSON"),
+    (["gmm", "fit-weighting", "--records", "{in}/list.json"], "not a memverify EDGE-45 record file"),
+    (["gmm", "fit-weighting", "--records", "{in}/list.json", "--steps", "9"], "--records only re-analyses"),
+    # sweep
+    (["sweep", "endpoints", *SQUARE, "--starts", "0"], "--starts must be a positive integer"),
+    (["sweep", "endpoints", *SQUARE, "--starts", "100000000"], "--starts must be at most"),
+    (["sweep", "endpoints", *SQUARE, "--chunk", "10", "--batch", "3"], "--batch 3 must divide --chunk 10"),
+    (["sweep", "endpoints", *SQUARE, "--starts", "10000000", "--chunk", "1"], "the number of tasks"),
+    (["sweep", "endpoints", *SQUARE, "--digits", "5"], "--digits must be between"),
+    (["sweep", "endpoints", *SQUARE, "--schedule", "generic"], "no time axis"),
+    (["sweep", "endpoints", "--data", "{in}/big400.csv"], "magnitude above 1e100"),
+    (["sweep", "endpoints", "--data", "{in}/ragged.csv"], "row 2 has 1 entries"),
+    (["sweep", "endpoints", *SQUARE, "--out", "{in}/afile"], "is not a directory"),
+    (["sweep", "endpoints", *SQUARE, "--out", "{in}/sweep-out"], "holds a 'sqrt-h' sweep"),
+    (["sweep", "endpoints", *SQUARE, "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"], "local cluster"),
+    (["sweep", "endpoints", *SQUARE, "--starts", "4", "--scheduler", "nonsense"], "missing port number"),
+    (["sweep", "endpoints", "--starts", "4"], "the following arguments are required: --data"),
+    (["sweep", "sqrt-h", "--sampler", "heun"], "invalid choice"),
+    (["sweep", "sqrt-h", "--steps", "4"], "at least two distinct step counts"),
+    (["sweep", "sqrt-h", "--steps", "4,0"], "--steps must be positive integers"),
+    (["sweep", "sqrt-h", "--steps", "4,100000"], "every value must be at most"),
+    (["sweep", "sqrt-h", "--sampler", "euler-maruyama", "--steps", "4,6"], "4 does not divide the largest"),
+    (["sweep", "sqrt-h", "--schedules", "linear,nope"], "unknown sweep schedule 'nope'"),
+    (["sweep", "sqrt-h", "--schedules", "linear,"], "empty item"),
+    (["sweep", "sqrt-h", "--schedules", "linear,linear"], "repeated"),
+    (["sweep", "sqrt-h", "--chunk", "100000", "--starts", "100000"], "--chunk x largest K x d"),
+    (["sweep", "sqrt-h", "--chunk", "100000", "--starts", "100000", "--steps", "4,8"], "--chunk x N x d"),
+    (["sweep", "sqrt-h", "--data", "{in}/nan.npy"], "entry (1, 1) is nan"),
+    (["sweep", "sqrt-h", "--workers", "-1"], "--workers must be an integer >= 0"),
+    (["sweep", "sqrt-h", "--out", "{in}/sweep-out"], "records of other settings"),
+    (["sweep", "nope"], "invalid choice"),
     # separation
     (["separation", "gap", "--s", "1e-4:3:1000000000"], "more than 1,000 values"),
     (["separation", "gap", "--s", "-1"], "every s must lie in (0, 50]"),
@@ -222,6 +257,8 @@ def inputs(tmp_path_factory) -> Path:
     (d / "two_cols.csv").write_text("0,0\n3,4\n3,5\n")
     (d / "three_cols.csv").write_text("0,0,0\n1,1,1\n")
     (d / "adir.csv").mkdir()
+    (d / "sweep-out").mkdir()  # the OUT of a sweep with other settings
+    (d / "sweep-out" / "manifest.json").write_text('{"sweep": "sqrt-h", "digest": "0", "settings": {}}\n')
     np.save(d / "longdouble.npy", np.array([[1.0, 2.0]], dtype=np.longdouble))
     np.save(d / "complex.npy", np.array([[1 + 1j, 2]]))
     np.save(d / "object.npy", np.array([[1, "a"]], dtype=object), allow_pickle=True)

@@ -92,8 +92,8 @@ def test_run_writes_a_complete_report(tmp_path, capsys, pending_claim):
                  "--schedules", "linear"])
     stdout = capsys.readouterr().out
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["derivations.tex", "report.json", "report.md",
-                                                     "timings.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["derivations.tex", "findings.md", "report.json",
+                                                     "report.md", "timings.json"]
     report = json.loads((out / "report.json").read_text())
     by_id = {c["id"]: c for c in report["claims"]}
     assert set(by_id) == {"LLY25-P2", PENDING}

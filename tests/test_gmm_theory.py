@@ -226,7 +226,30 @@ def test_check_edge_mstar_is_conditional(mstar):
 
 
 def test_check_edge_def22():
-    from verify.checks.edge_theory import check_edge_def22
+    from verify.checks.edge_criterion import check_edge_def22
 
     res = check_edge_def22(QUICK)
     assert res.status == Verdict.VERIFIED, res.summary
+    assert "non-strict" in res.summary and any("general constant c" in e.check for e in res.evidence)
+
+
+def test_check_edge_def22_code_shows_where_the_readings_differ():
+    from verify.checks.edge_criterion import check_edge_def22_code
+
+    res = check_edge_def22_code(QUICK)
+    assert res.status == Verdict.VERIFIED, res.summary
+    differ = next(e for e in res.evidence if "differ on the boundary" in e.check)
+    assert differ.counterexample == {"x": ["1"], "x_(1)": ["0"], "x_(2)": ["4"], "c": "1/9"}
+    null = next(e for e in res.evidence if "probability 0" in e.check)
+    assert null.passed and all(r["min_margin"] > 1e-12 for r in null.data["rows"])
+
+
+def test_check_edge_def22_notices_a_strict_default(monkeypatch):
+    from verify.checks import edge_criterion
+    from verify.gmm import criterion
+
+    monkeypatch.setattr(edge_criterion, "_paper_flags",
+                        lambda samples, train: criterion.memorized(samples, train, strict=True))
+    res = edge_criterion.check_edge_def22(QUICK)
+    assert res.status == Verdict.INCONCLUSIVE
+    assert any(e.passed is False and "exact boundary" in e.check for e in res.evidence)

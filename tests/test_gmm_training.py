@@ -23,11 +23,14 @@ from verify.gmm.sweep import (
     run_cell,
 )
 from verify.gmm.training import (
+    LOGIT_FLOOR,
     Adam,
     TrainingConfig,
     UpdateEMA,
+    _AdamEMA,
     init_means,
     loss_and_grad,
+    loss_and_grad_fast,
     train,
     wsd_learning_rate,
 )
@@ -105,6 +108,104 @@ def test_update_ema_is_debiased():
     for k in range(2, 8):
         out = ema.update([np.array([1.0])])[0][0]
         assert out == pytest.approx((1 - beta ** (k - 1)) / (1 - beta**k), rel=1e-12)
+
+
+# -- the fast path of train() against the one-model reference ----------------------------------------------
+
+@pytest.mark.parametrize("std", [1e-3, 0.05, 0.6, 1.7])
+@pytest.mark.parametrize("shape", [(24, 5, 3), (400, 40, 30), (24, 1, 3)])
+def test_fast_gradient_matches_the_reference(std, shape):
+    """loss_and_grad_fast (transposed, floored logits, another summation order) = loss_and_grad to
+    rounding; std = 1e-3 (the training start) puts nearly every logit below the floor."""
+    B, M, d = shape
+    rng = np.random.default_rng(B + M + d)
+    alpha = rng.uniform(0.05, 0.99, B)
+    args = (2.0 * rng.standard_normal((M, d)), std, 2.0 * rng.standard_normal((B, d)), alpha,
+            np.sqrt(1 - alpha**2), rng.standard_normal((B, d)))
+    loss, g, gs = loss_and_grad(*args)
+    loss_f, g_f, gs_f = loss_and_grad_fast(*args)
+    assert loss_f == pytest.approx(loss, rel=1e-12)
+    assert np.abs(g_f - g).max() <= 1e-11 * np.abs(g).max()
+    assert gs_f == pytest.approx(gs, rel=1e-11)
+
+
+def test_logit_floor_is_below_double_rounding():
+    """A weight raised to e^floor changes a normalised sum by at most M e^floor: far below one ulp."""
+    assert np.exp(LOGIT_FLOOR) * 1e6 < np.finfo(float).eps
+
+
+def test_fused_optimizer_equals_adam_then_update_ema_bit_for_bit():
+    cfg = TrainingConfig.compressed(2000, 8)
+    rng = np.random.default_rng(5)
+    means = rng.standard_normal((7, 3))
+    ref_means, std, ref_std = means.copy(), 1e-3, 1e-3
+    fused = _AdamEMA(means.shape, cfg, np.dtype(float))
+    adam = Adam([means.shape, ()], cfg.b1, cfg.b2, cfg.eps)
+    ema = UpdateEMA([means.shape, ()], cfg.ema_decay)
+    for _ in range(300):
+        g = rng.standard_normal(means.shape) * 10 ** rng.uniform(-8, 6)
+        gs, lr = float(rng.standard_normal() * 10 ** rng.uniform(-8, 6)), float(rng.uniform(0, 0.03))
+        std = fused.step(means, g, std, gs, lr)
+        um, us = ema.update(adam.update([g, np.asarray(gs)], lr))
+        ref_means += um
+        ref_std += float(us)
+    assert np.array_equal(means, ref_means) and std == ref_std
+
+
+def test_train_does_not_depend_on_the_number_of_blas_threads():
+    """A threaded BLAS dot or matrix-vector product splits its sum by thread (B d = 12 000 here is
+    above OpenBLAS's threading threshold); train() must give the same bits with 1 and 2 threads."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    data = generate(GMMSetting(30, 3, 50, seed=0))
+    cfg = TrainingConfig.compressed(30, 8)
+    runs = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(threads):
+            runs.append(train(data, 40, cfg))
+    assert np.array_equal(runs[0].denoiser.means, runs[1].denoiser.means) and runs[0].std == runs[1].std
+    assert np.array_equal(runs[0].history, runs[1].history)
+
+
+def _reference_train(data, M, config, seed):
+    """The one-model loop train() replaced: loss_and_grad, Adam, then UpdateEMA, same seeds and draws."""
+    train_x = np.asarray(data.train, dtype=float)
+    N, d = train_x.shape
+    rng = np.random.default_rng([seed, M, 0x7EA1])
+    means, _ = init_means(train_x, M, rng)
+    std = float(config.init_std)
+    alpha_grid, sigma_grid = process(config.schedule).alpha_sigma(config.grid())
+    R = config.draws
+    x0 = np.repeat(train_x, R, axis=0)
+    noise = np.empty((N * R, d))
+    adam = Adam([means.shape, ()], config.b1, config.b2, config.eps)
+    ema = UpdateEMA([means.shape, ()], config.ema_decay)
+    lrs = wsd_learning_rate(np.arange(config.steps), config.steps, config.peak_lr, config.final_lr,
+                            config.warmup_fraction)
+    for k in range(config.steps):
+        ti = rng.integers(0, len(alpha_grid), N)
+        a, s = np.repeat(alpha_grid[ti], R), np.repeat(sigma_grid[ti], R)
+        rng.standard_normal(out=noise)
+        _, gm, gs = loss_and_grad(means, std, x0, a, s, noise)
+        um, us = ema.update(adam.update([gm, np.asarray(gs)], float(lrs[k])))
+        means += um
+        std += float(us)
+    return means, std
+
+
+@pytest.mark.parametrize("setting, steps, draws, init_std, sizes, rel", [
+    (GMMSetting(6, 3, 12, seed=0), 200, 4, 0.3, (2, 6), 1e-12),  # a smooth start
+    (GMMSetting(5, 2, 8, seed=1), 20, 2, 1e-3, (3, 8), 1e-10),  # the default start, a short run
+])
+def test_train_agrees_with_the_one_model_reference(setting, steps, draws, init_std, sizes, rel):
+    """Same seeds, draws and steps: the trained means and s agree with the reference loop to rounding
+    (a longer run from s = 1e-3 amplifies rounding without bound: the dynamics are chaotic there)."""
+    data = generate(setting)
+    cfg = TrainingConfig.compressed(steps, draws, init_std=init_std)
+    for M in sizes:
+        fast = train(data, M, cfg)
+        means, std = _reference_train(data, M, cfg, setting.seed)
+        assert np.abs(fast.denoiser.means - means).max() <= rel * np.abs(means).max()
+        assert fast.std == pytest.approx(abs(std), rel=rel)
 
 
 def test_wsd_schedule_shape():

@@ -236,3 +236,35 @@ def test_the_counterexample_is_exact(results):
     c = cex[0].counterexample
     assert c["X"] == [["-1", "0"], ["1", "0"]] and c["Z_start"] == ["0", "1/3"]
     assert ">= 1" in cex[0].data["deviation"]
+
+
+# -- the in-law reading (verify/sampling/wasserstein.py, LLY26-T2-LAW / LLY26-T3-LAW) --------------
+
+def test_law_distance_bounds_and_their_orders(sweeps):
+    from verify.sampling.wasserstein import law_distance
+
+    lb = law_distance(sweeps["linear-brownian"], TRIANGLE, boot=100)
+    # the coupling cost is >= the distance to the nearest atom, start by start
+    assert all(lo <= up + 1e-15 for lo, up in zip(lb.lower, lb.upper, strict=True))
+    assert lb.reference == STEPS[-1] and lb.steps == STEPS[:-1] and lb.excluded == 0
+    assert lb.holds and not lb.fails
+    assert lb.uniform_p is not None and 0 <= lb.uniform_p <= 1
+    qp = law_distance(sweeps["quarter-power"], TRIANGLE, boot=100)
+    assert qp.fails and not qp.holds  # W_1 >= E dev ~ h^(1/4)
+
+
+def test_the_in_law_checkers_reuse_the_sweep(results):
+    from verify.checks import discretization
+    from verify.checks.discretization_law import check_lly26_t2_law, check_lly26_t3_law
+
+    ctx = RunContext(quick=True, seed=0, schedules=("linear-brownian",))
+    before = dict(discretization._STUDIES)
+    t2, t3 = check_lly26_t2_law(ctx), check_lly26_t3_law(ctx)
+    assert discretization._STUDIES == before  # nothing re-run: the studies of LLY26-T2/T3
+    for r in (t2, t3):
+        assert r.status is Verdict.CONDITIONAL, [e.check for e in r.evidence if e.passed is not True]
+        assert "sigma(t) = O(sqrt t)" in r.condition and "no margin" in r.condition
+        assert all(e.passed is True and e.bound.holds() for e in r.evidence)
+        checks = " ".join(e.check for e in r.evidence)
+        assert "needs no margin" in checks and "needed in law too [quarter-power" in checks
+    assert "zeta(t) = O(sigma sigma')" in t3.condition

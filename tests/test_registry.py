@@ -43,6 +43,33 @@ def test_registry_entries_are_complete():
         assert c.checker or c.planned, c.id
 
 
+def test_builtin_statements_say_where_they_come_from():
+    """Every built-in claim is quoted with its source or reconstructed with a line saying what is
+    reconstruction (user claims may omit both: the registry keeps them optional)."""
+    from verify.catalogue import BUILTIN_CLAIMS
+
+    missing = []
+    for c in BUILTIN_CLAIMS:
+        if c.provenance == "quoted" and not c.source.strip():
+            missing.append(f"{c.id}: quoted without a source")
+        elif c.provenance == "reconstructed" and not c.reconstruction.strip():
+            missing.append(f"{c.id}: reconstructed without a reconstruction line")
+    assert not missing, "; ".join(missing)
+
+
+def test_claims_of_memverify_own_are_filed_under_memverify():
+    assert claim("LLY-TIES").paper == "MEMVERIFY" and claim("LLY-TIES").relation
+    assert "LLY25-T1" in claim("LLY-TIES").relation
+
+
+def test_optional_provenance_fields_must_be_text():
+    from verify.registry import Claim, register
+
+    with pytest.raises(ValueError, match="source must be a string"):
+        register(Claim("TEST-BADSOURCE", "MEMVERIFY", "-", "t", r"x=x", "quoted", "c", source=None))
+    assert "TEST-BADSOURCE" not in CLAIMS
+
+
 def test_unimplemented_claims_are_inconclusive_never_verified():
     from verify.registry import Claim
 

@@ -187,3 +187,24 @@ def test_the_last_timings_come_from_timings_json(tmp_path, capsys):
     (out / "timings.json").unlink()
     (out / "report.json").write_text(json.dumps({"claims": [{"id": "A", "seconds": 2.5}]}))
     assert last_timings(out) == {"A": 2.5}
+
+
+def test_report_says_where_each_statement_comes_from():
+    """Source, reconstruction and relation travel into report.json (only when given) and report.md."""
+    from verify.registry import Claim, claim
+    from verify.report import build_report, render_markdown
+    from verify.verdicts import ClaimResult, Verdict
+
+    plain = Claim("TEST-PLAIN", "MEMVERIFY", "-", "plain", r"x=x", "reconstructed", "none")
+    claims = [claim("LLY-TIES"), claim("LLY25-P2"), plain]
+    results = [ClaimResult(c.id, Verdict.INCONCLUSIVE, "not run") for c in claims]
+    report = build_report(claims, results, {"digits": 50, "seed": 0, "quick": True}, 0.0)
+    ties, p2, bare = report["claims"]
+    assert ties["paper"] == "memverify" and ties["source"] and "LLY25-T1" in ties["relation"]
+    assert p2["reconstruction"] and "source" not in p2 and "relation" not in p2
+    assert not {"source", "reconstruction", "relation"} & set(bare)
+    md = render_markdown(report)
+    assert f"Statement (quoted from {ties['source']}):" in md
+    assert f"Statement (reconstructed: {p2['reconstruction']}):" in md
+    assert f"Relation to the papers: {ties['relation']}." in md
+    assert "Statement (reconstructed):" in md  # a user's claim without a reconstruction line

@@ -168,11 +168,72 @@ def test_check_is_conditional_and_can_fail(monkeypatch):
     result = separation_gap.check_sep_t43(ctx)
     assert result.status is Verdict.CONDITIONAL, [e.detail for e in result.evidence]
     assert result.figures["sep-gap.png"].startswith(b"\x89PNG")
-    assert "log n <= d" in result.condition
-    monkeypatch.setattr(separation_gap, "ENVELOPE_FLOOR", 0.99)
+    assert "log n <= d" in result.condition and "Assumption 4.2" in result.condition
+    assert "outside the window" in result.condition  # failures past t1 / with log n > d are reported apart
+    monkeypatch.setattr(separation_gap, "BOUND_FLOOR", 0.99)
     failed = separation_gap.check_sep_t43(ctx)
-    assert failed.status is Verdict.INCONCLUSIVE
+    assert failed.status is Verdict.INCONCLUSIVE and "inside the window" in failed.summary
     assert [e.passed for e in failed.evidence].count(False) == 1
+
+
+def test_window_follows_theorem_4_3_with_unit_constants():
+    s = [1e-4, 0.05, 0.2, 1.0]
+    cell = scan_cell(8, 2, 10, s, 2, 8, 0)
+    # sigma_t <= 8^-1/2 <=> 1 - e^-t <= 1/8 <=> t <= 0.1335; sigma_t >= e^-8 always here; log 10 <= 8
+    assert separation_gap.in_window(cell).tolist() == [True, True, False, False]
+    small_d = scan_cell(2, 2, 10, s, 2, 8, 0)  # log 10 > 2: never in the window
+    assert not separation_gap.in_window(small_d).any()
+
+
+def test_failures_outside_the_window_are_not_refutations():
+    ctx = RunContext(quick=True)
+    cells = separation_gap.gap_scan(ctx)
+    evidence, summary = separation_gap._bound_evidence(cells)
+    assert evidence.passed is True
+    reasons = {r["reason"] for r in summary["outside_failures"]}
+    assert reasons and reasons <= {"t > t1", "log n > d", "t < t0"}
+    assert all(not r["in_window"] for r in summary["outside_failures"])
+
+
+def test_assumption_evidence_fails_for_means_far_out(monkeypatch):
+    from verify.separation import gap as gap_module
+
+    good = separation_gap._assumption_evidence((2, 8), 0)
+    assert all(e.passed for e in good)
+    far = gap_module.mixture_law
+
+    monkeypatch.setattr(separation_gap, "mixture_law", lambda d, K, seed: far(d, K, seed, scale=20.0))
+    bad = separation_gap._assumption_evidence((2, 8), 0)
+    assert [e.passed for e in bad] == [False, False]
+
+
+def test_integrated_bound_reuses_the_scan_and_can_fail(monkeypatch):
+    ctx = RunContext(quick=True)
+    result = separation_gap.check_sep_t43_int(ctx)
+    assert result.status is Verdict.CONDITIONAL, [e.detail for e in result.evidence]
+    rows = result.evidence[-1].data["rows"]
+    assert rows and all(r["rule_error"] < 0.01 and r["ratio_lower"] > 0.25 for r in rows)
+    # the widest window of d = 8: t0 = 1e-4, t1 = the largest scanned t with sigma_t^2 <= 1/8
+    assert rows[0]["t0"] == pytest.approx(1e-4) and rows[0]["t1"] < 0.1336
+    assert "smallest over every scanned pair" in result.condition
+    monkeypatch.setattr(separation_gap, "BOUND_FLOOR", 0.99)
+    assert separation_gap.check_sep_t43_int(ctx).status is Verdict.INCONCLUSIVE
+
+
+def test_log_trapezoid_integrates_d_over_t_exactly_and_the_asymptote_closely():
+    from fractions import Fraction
+
+    import mpmath
+
+    from derivations.separation import integrated_asymptote
+    from verify.separation.gap import log_trapezoid
+
+    s = np.geomspace(1e-4, 1e-1, 9)
+    assert log_trapezoid(s, 3 / s) == pytest.approx(3 * math.log(1e3), rel=1e-12)  # s g(s) constant
+    with mpmath.workdps(30):
+        exact = float(integrated_asymptote(Fraction(1, 10**4), Fraction(1, 10), [Fraction(1)] * 3))
+    assert exact == pytest.approx(3 * math.log(math.expm1(-0.1) / math.expm1(-1e-4)), rel=1e-12)
+    assert log_trapezoid(s, asymptote(s, [1.0] * 3)) == pytest.approx(exact, rel=1e-3)
 
 
 def test_lipschitz_figure_is_png():

@@ -134,3 +134,40 @@ def test_loss_gap_identity_needs_the_true_score_of_p_hat(monkeypatch):
     monkeypatch.setattr(S.sp, "exp", lambda e: wide(e / 2))  # every kernel twice as wide
     broken = S.loss_gap_is_fisher(n=2)
     assert not broken.zero and not broken.passed
+
+
+def test_p41_and_its_decomposition_are_separate_claims_on_shared_integrals():
+    from verify.checks import separation_identities as I
+    from verify.registry import RunContext
+    from verify.verdicts import Verdict
+
+    ctx = RunContext(quick=True)
+    p41, decomp = I.check_sep_p41(ctx), I.check_sep_p41_decomp(ctx)
+    assert p41.status is Verdict.VERIFIED and decomp.status is Verdict.VERIFIED
+    quad_p41 = [e for e in p41.evidence if e.check.startswith("quadrature")]
+    quad_dec = [e for e in decomp.evidence if e.check.startswith("quadrature")]
+    assert quad_p41 and all(set(I.P41_RESIDUALS) == {k for k in e.data if " - " in k} for e in quad_p41)
+    assert quad_dec and all(set(I.DECOMP_RESIDUALS) == {k for k in e.data if " - " in k} for e in quad_dec)
+    assert I._quadratures.cache_info().hits >= 1  # the second claim read the first one's integrals
+    # P41 proves the identity at the true score; the "every f" decomposition is DECOMP's alone
+    assert not any("pointwise decomposition" in e.check for e in p41.evidence)
+    assert any("pointwise decomposition" in e.check for e in decomp.evidence)
+
+
+def test_p41_residual_moves_when_the_gap_is_taken_the_wrong_way(monkeypatch):
+    from verify.separation import quadrature as Q
+
+    data, means, cov = random_training_set(2, 1, 0)
+    good = gap_quadrature(data, means, cov, Fraction(1, 10), 20)
+    assert abs(good.residuals["gap - Fisher"]) < mpmath.mpf(10) ** -15
+    original = Q._residuals
+
+    def swapped(values, dv):
+        out = original(values, dv)
+        out["gap - Fisher"] = values["loss_empirical"] - values["loss_true"] - values["fisher"]
+        return out
+
+    monkeypatch.setattr(Q, "_residuals", swapped)
+    bad = Q.gap_quadrature(data, means, cov, Fraction(1, 10), 20)
+    assert abs(bad.residuals["gap - Fisher"]) > 0.1 * abs(bad.values["fisher"])
+    assert abs(bad.residuals["L(empirical) - (d/sigma^2 - J)"]) < mpmath.mpf(10) ** -15

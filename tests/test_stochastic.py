@@ -19,7 +19,9 @@ from derivations.stochastic import (
 )
 from verify.checks.stochastic import (
     CONDITION,
+    _noise_in_endpoint,
     check_lly25_t2,
+    check_lly25_t2_delta,
 )
 from verify.registry import RunContext
 from verify.statistics import chi_square_uniform, kolmogorov_sf, ks_test, normal_cdf
@@ -117,9 +119,9 @@ def test_statistics_uniform_under_the_null_and_tiny_when_shifted() -> None:
     assert chi_square_uniform(np.bincount(rng.choice(3, 600, p=[0.4, 0.3, 0.3]), minlength=3))[1] < 1e-3
 
 
-def test_check_lly25_t2_quick() -> None:
-    result = check_lly25_t2(RunContext(quick=True, schedules=("linear",), digits=30))
-    assert result.evidence
+def test_check_lly25_t2_delta_quick() -> None:
+    result = check_lly25_t2_delta(RunContext(quick=True, schedules=("linear",), digits=30))
+    assert result.id == "LLY25-T2-DELTA" and result.evidence
     assert result.status is Verdict.CONDITIONAL, [e.check for e in result.evidence if e.passed is not True]
     assert result.condition == CONDITION
     assert all(e.passed is True for e in result.evidence)
@@ -172,3 +174,23 @@ def test_mp_denoiser_is_mpf_arithmetic_bit_for_bit() -> None:
                 got = _denoiser_mp([v._mpf_ for v in z], aX, [[v._mpf_ for v in row] for row in X],
                                    (2 * sigma2)._mpf_, mpmath.mp.prec)
                 assert got == [v._mpf_ for v in want]
+
+
+def test_the_2025_reading_is_refuted_with_an_exact_counterexample() -> None:
+    ctx = RunContext(quick=True, schedules=("linear",), digits=30)
+    result = check_lly25_t2(ctx)
+    assert result.id == "LLY25-T2" and result.status is Verdict.REFUTED
+    assert check_lly25_t2_delta(ctx).status is Verdict.CONDITIONAL  # the sibling reading, shared
+    general, linear = result.evidence
+    assert general.passed is True and "every zeta >= 0" in general.check
+    assert linear.passed is False and "[linear]" in linear.check
+    cex = linear.counterexample
+    assert cex["zeta"] == "t" and cex["B"] == "t" and cex["zeta/B at t -> 0"] == "1"
+    assert sp.sympify(cex["V(delta)"], locals={"delta": DELTA}) - (DELTA**2 - DELTA**4) == 0
+    assert cex["lim V"] == "0"
+    assert "LLY25-T2-DELTA" in result.summary and "LLY26-T3" in result.summary
+
+
+def test_the_endpoint_noise_is_strictly_positive() -> None:
+    # a degenerate Gaussian (variance 0) is no noise in the endpoint
+    assert _noise_in_endpoint(sp.Rational(1, 3)) and not _noise_in_endpoint(sp.S.Zero)

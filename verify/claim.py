@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .verdicts import ClaimResult, Verdict
 
-__all__ = ["Paper", "Claim", "RunContext", "CheckerError", "resolve_checker"]
+__all__ = ["Paper", "Claim", "RunContext", "CheckerError", "resolve_checker", "describe_provenance"]
 
 
 class CheckerError(ImportError):
@@ -39,6 +39,16 @@ def resolve_checker(checker: str) -> Callable[[RunContext], ClaimResult]:
     if not callable(fn):
         raise CheckerError(f"checker {checker!r} does not resolve: {module_name}.{name} is not callable")
     return fn
+
+
+def describe_provenance(provenance: str, source: str = "", reconstruction: str = "") -> str:
+    """How a statement was obtained, in words: "quoted from SOURCE", "reconstructed: WHAT", or the
+    bare provenance when the claim (a user's) gives neither."""
+    if provenance == "quoted" and source:
+        return f"quoted from {source}"
+    if provenance == "reconstructed" and reconstruction:
+        return f"reconstructed: {reconstruction}"
+    return provenance
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,15 @@ class Claim:
     #: claims of one group share work (module-level caches, one checker reusing another's
     #: result); a parallel run keeps a group in one worker process, in catalogue order
     group: str = ""
+    #: where the statement's text comes from (for ``quoted``: the document, section and the
+    #: paper's own numbering; a secondary statement says so)
+    source: str = ""
+    #: for ``reconstructed``: which parts are reconstruction (constants, hypotheses, pathwise
+    #: or in law, ranges)
+    reconstruction: str = ""
+    #: the papers' relation to a claim of memverify's own, or to a sibling reading of the same
+    #: statement (e.g. "the paper's reading of EDGE-45")
+    relation: str = ""
 
     @property
     def work_group(self) -> str:

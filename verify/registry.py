@@ -14,7 +14,9 @@ What is validated on registration (a :class:`ValueError` naming the claim and th
   one or more ``-`` parts of letters, digits and ``.`` (``LLY25-P1``, ``EDGE-45``,
   ``MINE-LEMMA-2.1``); ids are unique case-insensitively;
 * its paper is registered, its provenance is ``quoted`` or ``reconstructed``, title, statement
-  and checks are given;
+  and checks are given; ``source``, ``reconstruction`` and ``relation`` are optional strings (the
+  built-in catalogue gives a source for every quoted statement and a reconstruction line for
+  every reconstructed one; a user's claim need not);
 * its checker is ``None`` or a string matching :data:`CHECKER_PATTERN`, ``"module:function"``.
   By default the checker is only imported when the claim runs (listing claims never imports
   SymPy, and a plugin may register before it defines its checker); ``register(claim,
@@ -100,6 +102,9 @@ def _add(c: Claim) -> Claim:
                          f"(matching {CHECKER_PATTERN})")
     if not (c.statement and c.title and c.checks):
         raise ValueError(f"claim {c.id}: title, statement and checks must be given")
+    for name in ("source", "reconstruction", "relation"):  # optional, but text when given
+        if not isinstance(getattr(c, name), str):
+            raise ValueError(f"claim {c.id}: {name} must be a string")
     CLAIMS[c.id] = c
     return c
 

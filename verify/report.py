@@ -27,6 +27,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .claim import describe_provenance
+from .findings import FINDINGS_FILE, claim_anchor
 from .registry import Claim
 from .registry import paper as registered_paper
 from .verdicts import ClaimResult, Verdict
@@ -35,7 +37,7 @@ __all__ = ["build_report", "render_markdown", "split_timings", "scrub_timings", 
            "load_report", "REPORT_FILES", "TIMINGS_FILE"]
 
 TIMINGS_FILE = "timings.json"
-REPORT_FILES = ("report.json", "report.md", "derivations.tex", TIMINGS_FILE)
+REPORT_FILES = ("report.json", "report.md", FINDINGS_FILE, "derivations.tex", TIMINGS_FILE)
 
 # A timing written into a text: "(0.12 s)", "(float64 0.12 s for 100 paths, mpmath 1.2 s)",
 # "...; 3.4 s" or "derived in 0.5 s". Numbers followed by " s" only; the time variable s of
@@ -81,6 +83,9 @@ def build_report(claims: list[Claim], results: list[ClaimResult], settings: dict
             "evidence": [e.to_json() for e in r.evidence],
             "seconds": round(r.seconds, 3),
         }
+        for key in ("source", "reconstruction", "relation"):  # only when given (user claims may not)
+            if getattr(c, key, ""):
+                entry[key] = getattr(c, key)
         if r.condition:
             entry["condition"] = r.condition
         if r.figures:
@@ -137,6 +142,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Created {report['created']} in {report['seconds']:.1f} s "
         f"(digits {s.get('digits')}, seed {s.get('seed')}, quick {s.get('quick')}).",
         "",
+        f"Findings for authors (every claim not plainly verified): [{FINDINGS_FILE}]({FINDINGS_FILE}).",
+        "",
         "| verdict | claims |",
         "|---|---|",
         *[f"| {k} | {v} |" for k, v in report["summary"].items()],
@@ -150,10 +157,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {c['id']} | {c['paper']} {c['number']} | **{c['status']}** | "
                      f"{c['seconds']:.2f} | {_md_escape(c['summary'])} |")
     for c in report["claims"]:
+        how = describe_provenance(c["provenance"], c.get("source", ""), c.get("reconstruction", ""))
+        lines += ["", f'<a id="{claim_anchor(c["id"])}"></a>']  # findings.md links here
         lines += ["", f"## {c['id']}: {c['title']}", "",
                   f"{c['paper_detail']['authors']}, *{c['paper_detail']['title']}* "
                   f"({c['paper']}, {c['paper_detail']['version']}), {c['number']}. "
-                  f"Statement ({c['provenance']}):", "", f"$$ {c['statement']} $$", "",
+                  f"Statement ({how}):",
+                  "", f"$$ {c['statement']} $$", "",
+                  *([f"Relation to the papers: {c['relation']}.", ""] if c.get("relation") else []),
                   f"Checks: {c['checks']}.", "", f"**Verdict: {c['status']}** — {c['summary']}"]
         if c.get("condition"):
             lines += ["", f"Condition: {c['condition']}"]

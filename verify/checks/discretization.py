@@ -18,6 +18,9 @@ margin-free bound (a start on the tie set ends at distance :math:`\ge1` for ever
 term tested against the exact one-atom law of the tail (Kolmogorov–Smirnov, family level
 0.001 with Bonferroni over cells); the orders of :math:`\sqrt{v_h}` and of the deterministic part;
 path-by-path strong errors; constant :math:`\zeta` (violating :math:`\zeta=O(\sigma\dot\sigma)`).
+
+These are the pathwise readings (memverify's); the in-law readings LLY26-T2-LAW / LLY26-T3-LAW
+(:mod:`verify.checks.discretization_law`) are decided on the same :func:`study`.
 """
 
 from __future__ import annotations

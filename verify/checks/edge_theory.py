@@ -1,5 +1,6 @@
-r"""EDGE-DEN (the laboratory's denoisers are Bayes posterior means), EDGE-MSTAR (the crossover
-:math:`M^\star=cN`, :math:`c` free of :math:`d,K`) and EDGE-DEF22 (the memorization criterion).
+r"""EDGE-DEN (the laboratory's denoisers are Bayes posterior means) and EDGE-MSTAR (the crossover
+:math:`M^\star=cN`, :math:`c` free of :math:`d,K`); the memorization criterion (EDGE-DEF22,
+EDGE-DEF22-CODE) is checked in :mod:`verify.checks.edge_criterion`.
 
 **EDGE-DEN.** Symbolic (:mod:`derivations.gmm`): per-component Gaussian conditioning against
 the authors' component mean (also in :math:`\psi` form), the marginal component law, Tweedie
@@ -17,10 +18,6 @@ rationals :math:`t_k=(25+998k)/25000`) for uniform :math:`x_0`-unit and
 against an independent bisection of the weighted-excess equation at several :math:`(d,N)`.
 The verdict is *conditional*: the result holds for the loss approximations of EDGE-T31/T32
 with :math:`C_t` free of :math:`d` and :math:`K`.
-
-**EDGE-DEF22.** :func:`verify.gmm.criterion.memorized` against the exact-rational decision
-on random float cases (every disagreement must lie within the float rounding of the
-boundary), exact boundary, ties, duplicates, invariances, the plain-distance form, errors.
 """
 
 from __future__ import annotations
@@ -36,8 +33,7 @@ import sympy as sp
 from ..registry import RunContext
 from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 
-__all__ = ["check_edge_den", "check_edge_mstar", "check_edge_def22", "paper_grid_exact",
-           "MSTAR_CONDITION"]
+__all__ = ["check_edge_den", "check_edge_mstar", "paper_grid_exact", "MSTAR_CONDITION"]
 
 #: float64 comparison of two evaluations of the same closed form
 LAMBDIFY_TOLERANCE = 1e-9
@@ -356,200 +352,3 @@ def check_edge_mstar(ctx: RunContext) -> ClaimResult:
         summary = (f"M* = c N with c = 1 - sum l/(1+psi s2) / sum l C, free of d and K, given "
                    f"{MSTAR_CONDITION}; uniform x0-unit grid weights: c = {c1:.4f} (C = 1), {c2:.4f} (C = 2)")
     return ClaimResult("EDGE-MSTAR", status, summary, evidence, time.perf_counter() - start, condition)
-
-
-# -- EDGE-DEF22 --------------------------------------------------------------------------------------
-
-def _rows(a: np.ndarray) -> list[list[Fraction]]:
-    return [[Fraction(float(v)) for v in row] for row in a]
-
-
-def _exact_margin(sample, train) -> Fraction:
-    x = [Fraction(float(v)) for v in sample]
-    sq = sorted(sum(((a - Fraction(float(b))) ** 2 for a, b in zip(x, row, strict=True)), Fraction(0))
-                for row in train)
-    return abs(sq[1] - 9 * sq[0]) / sq[1] if sq[1] else Fraction(0)
-
-
-def _def22_random(ctx: RunContext) -> Evidence:
-    from ..gmm.criterion import memorized, memorized_exact
-
-    rng = np.random.default_rng([ctx.seed, 0xDEF])
-    S, N, d = (300, 20, 5) if ctx.quick else (2000, 40, 8)
-    train = rng.normal(size=(N, d)) * 3
-    # samples at a training point plus noise whose size straddles the threshold
-    base = train[rng.integers(0, N, S)]
-    scale = np.exp(rng.uniform(np.log(0.05), np.log(5), S))[:, None]
-    samples = base + scale * rng.normal(size=(S, d)) / math.sqrt(d)
-    got = memorized(samples, train)
-    want = np.array(memorized_exact(_rows(samples), _rows(train)))
-    bad = np.flatnonzero(got != want)
-    u = 2.0**-53
-    allowed = Fraction(4 * (d + 3)) * Fraction(u)
-    unexplained = [int(i) for i in bad if _exact_margin(samples[i], train) > allowed]
-    frac = float(want.mean())
-    ok = not unexplained
-    return Evidence(
-        check="EDGE-DEF22: float64 criterion = exact-rational criterion on random samples",
-        passed=True if ok else False,
-        detail=f"S = {S} samples near N = {N} training points in d = {d} (seed {ctx.seed}), noise scales "
-               f"0.05..5 (memorized fraction {frac:.2f}); {len(bad)} disagreement(s), every one within the "
-               f"float rounding of the boundary (relative margin <= 4(d+3) 2^-53)"
-               + (f"; unexplained at samples {unexplained[:5]}" if unexplained else ""),
-        bound=Bound(len(unexplained), 0, quantity="disagreements beyond the rounding of the boundary"),
-    )
-
-
-def _def22_near_boundary(ctx: RunContext) -> Evidence:
-    """Float cases on the boundary up to rounding: x2 - x = 3 R (x1 - x), R a random rotation."""
-    from ..gmm.criterion import memorized, memorized_exact
-
-    rng = np.random.default_rng([ctx.seed, 0xB0D])
-    cases = 100 if ctx.quick else 400
-    disagree, unexplained, true_exact = 0, [], 0
-    for k in range(cases):
-        d = int(rng.integers(2, 7))
-        x = rng.normal(size=d) * 2
-        u = rng.normal(size=d)
-        q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-        train = np.vstack([x + u, x + 3 * (q @ u), x + 50 + rng.normal(size=(2, d))])
-        got = bool(memorized(x[None], train)[0])
-        exact = memorized_exact(_rows(x[None]), _rows(train))[0]
-        true_exact += exact
-        if got != exact:
-            disagree += 1
-            if _exact_margin(x, train) > Fraction(4 * (d + 3)) * Fraction(2.0**-53):
-                unexplained.append(k)
-    return Evidence(
-        check="EDGE-DEF22: float64 criterion on the boundary up to rounding (x2 - x = 3 R (x1 - x))",
-        passed=True if not unexplained else False,
-        detail=f"{cases} float cases (d = 2..6, random rotations R; seed {ctx.seed}): exact decision True in "
-               f"{true_exact}, float and exact disagree in {disagree}, each within the float rounding of the "
-               "boundary (relative margin <= 4(d+3) 2^-53)"
-               + (f"; unexplained: cases {unexplained[:5]}" if unexplained else ""),
-        bound=Bound(len(unexplained), 0, quantity="disagreements beyond the rounding of the boundary"),
-    )
-
-
-def _def22_adversarial(ctx: RunContext) -> Evidence:
-    from ..gmm.criterion import memorized, memorized_exact
-
-    rng = np.random.default_rng([ctx.seed, 0xAD5])
-    cases: list[tuple[str, np.ndarray, np.ndarray, bool]] = []
-    for k in range(20 if ctx.quick else 100):
-        d = int(rng.integers(1, 6))
-        x = rng.integers(-20, 21, d).astype(float)
-        u = rng.integers(-5, 6, d).astype(float)
-        if not u.any():
-            u[0] = 1.0
-        v = 3 * rng.permutation(u) * rng.choice([-1.0, 1.0], d)  # |v|^2 = 9 |u|^2 exactly
-        far = x + rng.integers(40, 60, (3, d)) * rng.choice([-1.0, 1.0], (3, d))
-        train = np.vstack([x + u, x + v, far])
-        cases.append((f"boundary #{k}", x[None], train, False))  # d1^2 = d2^2 / 9 exactly
-        inside = np.vstack([x + u / 2, x + v, far])  # d1^2 = d2^2 / 36
-        cases.append((f"inside #{k}", x[None], inside, True))
-        tie = np.vstack([x + u, x - u, far])  # d1 = d2
-        cases.append((f"tie #{k}", x[None], tie, False))
-        dup = np.vstack([x, x, far])  # duplicated training point at distance 0
-        cases.append((f"duplicate #{k}", x[None], dup, False))
-        at = np.vstack([x, x + v, far])  # at a unique training point
-        cases.append((f"at a training point #{k}", x[None], at, True))
-    bad = []
-    for name, x, train, expected in cases:
-        got = bool(memorized(x, train)[0])
-        exact = memorized_exact(_rows(x), _rows(train))[0]
-        if not (got == exact == expected):
-            bad.append(f"{name}: float {got}, exact {exact}, expected {expected}")
-    return Evidence(
-        check="EDGE-DEF22: exact boundary (not memorized), inside, ties, duplicates, at a training point",
-        passed=True if not bad else False,
-        detail=f"{len(cases)} integer cases (squared distances exact in float64): boundary ||x-x1||^2 = "
-               f"||x-x2||^2/9 -> False; d1^2 = d2^2/36 -> True; d1 = d2 -> False; duplicated training point "
-               f"at distance 0 -> False (0 < 0 fails); sample equal to a unique training point -> True"
-               + (f"; failures: {bad[:3]}" if bad else ""),
-        bound=Bound(len(bad), 0, quantity="cases decided otherwise than expected", rigorous=True),
-    )
-
-
-def _def22_invariance(ctx: RunContext) -> Evidence:
-    from ..gmm.criterion import memorization_ratio, memorized
-
-    rng = np.random.default_rng([ctx.seed, 0x1A7])
-    N, d, S = 30, 6, 400
-    train = rng.integers(-50, 51, (N, d)).astype(float)
-    samples = train[rng.integers(0, N, S)] + rng.integers(-12, 13, (S, d))
-    ref = memorized(samples, train)
-    shift = rng.integers(-1000, 1001, d).astype(float)
-    perm = rng.permutation(N)
-    variants = {
-        "permuted training set": memorized(samples, train[perm]),
-        "translated": memorized(samples + shift, train + shift),
-        "scaled by 2^-7": memorized(samples * 2.0**-7, train * 2.0**-7),
-        "scaled by 3 (integers)": memorized(samples * 3, train * 3),
-    }
-    # a coordinate permutation with signs, applied to both sets alike
-    cp, signs = rng.permutation(d), rng.choice([-1.0, 1.0], d)
-    variants["rotated coordinates (permutation + signs)"] = memorized(samples[:, cp] * signs,
-                                                                      train[:, cp] * signs)
-    diff = {k: int((v != ref).sum()) for k, v in variants.items()}
-    d1 = np.sqrt(np.sort(((samples[:, None] - train[None]) ** 2).sum(-1), axis=1)[:, :2])
-    plain = d1[:, 0] < d1[:, 1] / 3  # the authors' plain-distance test
-    plain_diff = int((plain != ref).sum())
-    ratio_ok = memorization_ratio(samples, train) == float(ref.mean())
-    ok = not any(diff.values()) and plain_diff == 0 and ratio_ok
-    return Evidence(
-        check="EDGE-DEF22: invariances, plain-distance form (1/3) and the ratio",
-        passed=True if ok else False,
-        detail=f"S = {S} integer samples, N = {N}, d = {d} (memorized fraction {ref.mean():.2f}); "
-               "changed flags: " + ", ".join(f"{k} {v}" for k, v in diff.items())
-               + f"; authors' test d1 < d2/3 on plain distances differs on {plain_diff}; "
-               f"memorization_ratio = mean of the flags: {ratio_ok}",
-        bound=Bound(sum(diff.values()) + plain_diff + (not ratio_ok), 0, quantity="differing flags"),
-    )
-
-
-def _def22_errors() -> Evidence:
-    from ..gmm import GMMError
-    from ..gmm.criterion import memorization_ratio, memorized, memorized_exact
-
-    bad_inputs = {
-        "N = 1": (np.zeros((2, 3)), np.zeros((1, 3))),
-        "dimension mismatch": (np.zeros((2, 3)), np.zeros((4, 2))),
-        "NaN sample": (np.array([[np.nan, 0.0]]), np.zeros((3, 2))),
-        "1-D input": (np.zeros(3), np.zeros((4, 3))),
-    }
-    raised = {}
-    for name, (x, X) in bad_inputs.items():
-        try:
-            memorized(x, X)
-            raised[name] = False
-        except GMMError:
-            raised[name] = True
-    try:
-        memorization_ratio(np.zeros((0, 3)), np.ones((4, 3)))
-        raised["no samples"] = False
-    except GMMError:
-        raised["no samples"] = True
-    try:
-        memorized_exact([[0]], [[1]])
-        raised["N = 1 (exact)"] = False
-    except GMMError:
-        raised["N = 1 (exact)"] = True
-    ok = all(raised.values())
-    return Evidence(
-        check="EDGE-DEF22: invalid input raises GMMError",
-        passed=True if ok else False,
-        detail=", ".join(f"{k}: {'raised' if v else 'NOT raised'}" for k, v in raised.items())
-               + " (N = 1 has no second neighbour: the criterion is undefined)",
-        bound=Bound(sum(not v for v in raised.values()), 0, quantity="invalid inputs not refused"),
-    )
-
-
-def check_edge_def22(ctx: RunContext) -> ClaimResult:
-    """EDGE-DEF22: the implementation against the exact-rational definition."""
-    start = time.perf_counter()
-    ctx.progress("EDGE-DEF22: criterion vs exact rationals")
-    evidence = [_def22_random(ctx), _def22_near_boundary(ctx), _def22_adversarial(ctx),
-                _def22_invariance(ctx), _def22_errors()]
-    status, summary = decide(evidence, "memorization criterion (squared ratio 1/9, strict, training set)")
-    return ClaimResult("EDGE-DEF22", status, summary, evidence, time.perf_counter() - start)

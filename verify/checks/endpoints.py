@@ -104,12 +104,12 @@ def check_lly25_t1(ctx: RunContext) -> ClaimResult:
 def check_lly26_t1(ctx: RunContext) -> ClaimResult:
     """2026 Thm 1: in continuous time, deterministic and stochastic oracle generation both
     recover training samples. Deterministic part: LLY25-T1's certified endpoints; stochastic
-    part: LLY25-T2's law of the endpoint and its limit as the stopping time goes to 0."""
-    from .stochastic import check_lly25_t2
+    part: LLY25-T2-DELTA's law of the endpoint and its limit as the stopping time goes to 0."""
+    from .stochastic import check_lly25_t2_delta
 
     start = time.perf_counter()
     deterministic = check_lly25_t1(ctx)
-    stochastic = check_lly25_t2(ctx)
+    stochastic = check_lly25_t2_delta(ctx)
     evidence = [replace(e, check=f"deterministic: {e.check}") for e in deterministic.evidence]
     evidence += [replace(e, check=f"stochastic: {e.check}") for e in stochastic.evidence]
     status, summary = decide(evidence, "continuous-time recovery")
@@ -118,7 +118,7 @@ def check_lly26_t1(ctx: RunContext) -> ClaimResult:
         status = Verdict.CONDITIONAL
         condition = " ".join(c for c in (deterministic.condition, stochastic.condition) if c)
         summary = ("both samplers recover training samples in continuous time, under the stated "
-                   "conditions (reuses the runs of LLY25-T1 and LLY25-T2)")
+                   "conditions (reuses the runs of LLY25-T1 and LLY25-T2-DELTA)")
     return ClaimResult("LLY26-T1", status, summary, evidence, time.perf_counter() - start,
                        condition=condition)
 

@@ -1,19 +1,27 @@
-r"""SEP-T43 (Ye, Zhu, Tao, Chen, Theorem 4.3): :math:`\mathbb E_{\mathcal D}[\mathrm{Loss\text{-}Gap}_s]
-=\Omega(d\sigma_s^{-2}+\operatorname{tr}\Sigma)` for equal-weight mixtures with separation
-:math:`\Theta(\sqrt d)`, :math:`\sigma_s\le d^{-c}`, :math:`\log n=O(d)`.
+r"""SEP-T43 and SEP-T43-INT (Ye, Zhu, Tao, Chen, arXiv 2511.03202, Theorem 4.3 and its integrated form).
 
-The constants are unspecified, so the measurable statement (:mod:`verify.separation.gap`, law
-:math:`\frac14\sum_k\mathcal N(\mu_k,I_d)`, :math:`\mu_k\sim\mathcal N(0,4I_d)`) is:
+Theorem 4.3 (main text): for an equal-weight mixture with common covariance under Assumption 4.2,
+:math:`\Delta_{\min}=\Theta(\sqrt d)`, :math:`\log\sigma_{t_0}=\Omega(-d)`,
+:math:`\log\sigma_{t_1}=O(-\log d)`,
+:math:`\log n=O(d)`: :math:`\mathbb E_{\mathcal D}[\mathrm{Loss\text{-}Gap}_t]=\Omega(d\sigma_t^{-2}+
+\operatorname{tr}\Sigma)` for all :math:`t\in[t_0,t_1]`.
 
-1. agreement with the derived small-s asymptote :math:`d/(e^s-1)` where :math:`\sigma_s/\alpha_s` is
-   far below the nearest-neighbour spacing (within :data:`TOLERANCE_ASYMPTOTE`, 95 % interval included);
-2. the lower envelope of :math:`\mathrm{gap}\,\sigma_s^2/d` over the regime instantiated with unit
-   constants (:math:`\sigma_s\le d^{-1/2}`, :math:`\log n\le d`) is at least :data:`ENVELOPE_FLOOR`;
-3. the departure from the asymptote happens at :math:`\sigma_s/\alpha_s` comparable to the mean
-   nearest-neighbour distance (ratio within :data:`DEPARTURE_BAND`);
-4. the reverse Fisher divergence :math:`\mathbb E_{P_s}` exceeds the gap at the smallest ``s``.
+The checked instances (:mod:`verify.separation.gap`): :math:`K` equal-weight :math:`\mathcal N(\mu_k,I_d)`,
+:math:`\mu_k\sim\mathcal N(0,4I_d)` drawn once; this is Assumption 4.2 with :math:`\xi\sim\mathcal N(0,I_d)`
+(independent unit-variance entries, :math:`\lVert\xi\rVert_{\psi_2}=\sqrt{8/3}` in every d), :math:`\Sigma=I`
+(:math:`\lVert\Sigma\rVert_2=1`, :math:`\lVert\Sigma\rVert_F=\sqrt d`, a Gaussian density of the Hölder form
+:math:`e^{-\lVert x\rVert^2/2}f`, f constant), common covariance and equal weights; the means' norms and the
+separation are measured against :data:`MEAN_NORM_MAX` and :data:`SEPARATION_BAND`. The
+:math:`O/\Omega` constants are instantiated as 1: the **window** is :math:`e^{-d}\le\sigma_t\le d^{-1/2}`
+with :math:`\log n\le d`. The expectation over data sets is a Monte Carlo mean with a Student-t 95 %
+interval.
 
-All four passing gives ``conditional`` (the regime and the measured envelope are the condition).
+SEP-T43: the lower 95 % end of :math:`\mathbb E_{\mathcal D}[\mathrm{Loss\text{-}Gap}_t]/(d\sigma_t^{-2}+
+\operatorname{tr}\Sigma)` is at least :data:`BOUND_FLOOR` at every scanned ``t`` in the window; where it
+is not outside the window (``t`` past :math:`t_1`, before :math:`t_0`, or :math:`\log n>d`) this is
+reported and is no refutation. A failure inside the window makes the verdict ``inconclusive`` (a Monte
+Carlo estimate with unspecified constants is never an exact counterexample). SEP-T43-INT integrates the
+same measured gaps over the window (no new draws).
 """
 
 from __future__ import annotations
@@ -21,17 +29,20 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..registry import RunContext
-from ..separation.gap import GapCell, scan_cell
+from ..separation.gap import GapCell, log_trapezoid, min_separation, mixture_law, scan_cell, t95
 from ..separation.scores import coefficients
-from ..verdicts import Bound, ClaimResult, Evidence, Verdict, decide
+from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
+from . import reused_within_a_run
 from .separation_scores import stated_asymptote_evidence, stated_score_evidence
 
-__all__ = ["check_sep_t43", "TOLERANCE_ASYMPTOTE", "ENVELOPE_FLOOR", "DEPARTURE_BAND", "K"]
+__all__ = ["check_sep_t43", "check_sep_t43_int", "gap_scan", "in_window", "TOLERANCE_ASYMPTOTE",
+           "BOUND_FLOOR", "MEAN_NORM_MAX", "SEPARATION_BAND", "RULE_TOLERANCE", "K", "Settings", "settings"]
 
 #: Components of the mixture.
 K = 4
@@ -39,15 +50,21 @@ K = 4
 TOLERANCE_ASYMPTOTE = 0.02
 #: The smallest s counts as asymptotic when sigma/alpha <= this fraction of the mean NN distance.
 ASYMPTOTIC_FRACTION = 0.05
-#: Fixed before the run: half of the Sigma = I asymptote's gap sigma^2/d = alpha^2 >= 1/2 at the
-#: regime's edge.
-ENVELOPE_FLOOR = 0.25
-#: "Comparable": (sigma/alpha at the departure) / (mean NN distance) within this band.
-DEPARTURE_BAND = (0.1, 10.0)
+#: Fixed before the run: the Omega constant the measurement must clear (the Sigma = I asymptote gives
+#: E_D[gap] / (d sigma^-2 + tr Sigma) = alpha^2 / (1 + sigma^2) >= 7/9 in the window for d >= 8).
+BOUND_FLOOR = 0.25
+#: Assumption 4.2, ||mu_k|| = O(sqrt d), instantiated: max_k ||mu_k|| / sqrt d <= this.
+MEAN_NORM_MAX = 4.0
+#: Delta_min = Theta(sqrt d), instantiated: Delta_min / sqrt d within this band.
+SEPARATION_BAND = (0.5, 4.0)
+#: The log-trapezoid rule on the scanned grid must integrate the derived asymptote to this relative error.
+RULE_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
-class _Settings:
+class Settings:
+    """The scan shared by SEP-T43, SEP-T43-INT, SEP-RATE and SEP-REVERSE."""
+
     dims: tuple[int, ...]
     ns: tuple[int, ...]
     s: tuple[float, ...]
@@ -56,16 +73,75 @@ class _Settings:
     reverse_cell: tuple[int, int]
 
 
-def _settings(ctx: RunContext) -> _Settings:
+def settings(ctx: RunContext) -> Settings:
+    """Full: d in {2, 8, 32}, n in {10, 100, 1000}, 13 s in [1e-4, 3]; quick: d in {2, 8}, n in {10, 100}."""
     if ctx.quick:
-        return _Settings((2, 8), (10, 100), tuple(np.geomspace(1e-4, 3, 9).tolist()), 4, 128, (2, 100))
-    return _Settings((2, 8, 32), (10, 100, 1000), tuple(np.geomspace(1e-4, 3, 13).tolist()), 8, 512, (2, 100))
+        return Settings((2, 8), (10, 100), tuple(np.geomspace(1e-4, 3, 9).tolist()), 4, 128, (2, 100))
+    return Settings((2, 8, 32), (10, 100, 1000), tuple(np.geomspace(1e-4, 3, 13).tolist()), 8, 512, (2, 100))
 
 
-def _in_regime(cell: GapCell) -> np.ndarray:
-    """Mask of the scanned s inside the regime with unit constants (sigma_s <= d^-1/2, log n <= d)."""
+@reused_within_a_run
+def gap_scan(ctx: RunContext) -> list[GapCell]:
+    r"""Monte Carlo :math:`\mathbb E_{\mathcal D}[\mathrm{Loss\text{-}Gap}_s]` over every (d, n) of
+    :func:`settings`, once per run settings (the claims of the ``separation-gap`` group read it)."""
+    st = settings(ctx)
+    cells = []
+    for d in st.dims:
+        for n in st.ns:
+            ctx.progress(f"SEP-T43: d = {d}, n = {n}")
+            cells.append(scan_cell(d, K, n, st.s, st.datasets, st.draws, ctx.seed,
+                                   reverse=(d, n) == st.reverse_cell))
+    return cells
+
+
+def in_window(cell: GapCell) -> np.ndarray:
+    r"""Mask of the scanned s inside Theorem 4.3's window with unit constants:
+    :math:`\log\sigma_t\ge-d`, :math:`\log\sigma_t\le-\tfrac12\log d`, and :math:`\log n\le d`."""
     var = coefficients(np.asarray(cell.s))[1]
-    return (var <= 1 / cell.d) & (math.log(cell.n) <= cell.d)
+    lower = var >= math.exp(-2 * cell.d)  # sigma_t >= e^{-d}
+    upper = var <= 1.0 / cell.d  # sigma_t <= d^{-1/2}
+    return lower & upper & (math.log(cell.n) <= cell.d)
+
+
+def _bound_scale(cell: GapCell) -> np.ndarray:
+    r""":math:`d\sigma_t^{-2}+\operatorname{tr}\Sigma` at the scanned s (:math:`\Sigma=I`)."""
+    var = coefficients(np.asarray(cell.s))[1]
+    return cell.d / var + cell.d
+
+
+def _assumption_evidence(dims: tuple[int, ...], seed: int) -> list[Evidence]:
+    rows = []
+    for d in dims:
+        law = mixture_law(d, K, seed)
+        rows.append({"d": d, "max_mean_norm_over_sqrt_d": float(np.linalg.norm(law.means, axis=1).max()
+                                                                / math.sqrt(d)),
+                     "separation_over_sqrt_d": min_separation(law) / math.sqrt(d),
+                     "cov_2_norm": float(np.linalg.norm(law.cov, 2)),
+                     "cov_F_over_sqrt_d": float(np.linalg.norm(law.cov) / math.sqrt(d)),
+                     "equal_weights": bool(np.all(law.weights == law.weights[0]))})
+    worst_mu = max(r["max_mean_norm_over_sqrt_d"] for r in rows)
+    cov_ok = all(r["cov_2_norm"] == 1 and abs(r["cov_F_over_sqrt_d"] - 1) < 1e-12 and r["equal_weights"]
+                 for r in rows)
+    text = ", ".join(f"d={r['d']}: {r['max_mean_norm_over_sqrt_d']:.2f}" for r in rows)
+    seps = [r["separation_over_sqrt_d"] for r in rows]
+    lo, hi = SEPARATION_BAND
+    return [
+        Evidence("the instances satisfy Assumption 4.2 (equal weights, common Sigma)",
+                 worst_mu <= MEAN_NORM_MAX and cov_ok,
+                 "xi ~ N(0, I_d): independent unit-variance entries, ||xi||_psi2 = sqrt(8/3) in every d; "
+                 "Sigma = I: ||Sigma||_2 = 1, ||Sigma||_F = sqrt d, density e^{-|x|^2/2} times a constant "
+                 "(sub-Gaussian "
+                 f"Hoelder); equal weights 1/{K}, common covariance; max_k ||mu_k|| / sqrt d = {text} "
+                 f"(O(sqrt d) instantiated as <= {MEAN_NORM_MAX:g})",
+                 bound=Bound(worst_mu, MEAN_NORM_MAX, quantity="max over d of max_k ||mu_k|| / sqrt d"),
+                 data={"rows": rows}),
+        Evidence("Delta_min = Theta(sqrt d) on the instances", all(lo <= v <= hi for v in seps),
+                 "Delta_min / sqrt d = "
+                 + ", ".join(f"{v:.2f} (d={r['d']})" for v, r in zip(seps, rows, strict=True))
+                 + f"; Theta instantiated as within [{lo:g}, {hi:g}]",
+                 bound=Bound(min(seps) if min(seps) < lo else max(seps), (lo, hi), "in",
+                             quantity="the extreme Delta_min / sqrt d over d")),
+    ]
 
 
 def _asymptote_evidence(cells: list[GapCell]) -> Evidence:
@@ -83,125 +159,195 @@ def _asymptote_evidence(cells: list[GapCell]) -> Evidence:
                         data={"skipped": skipped})
     worst = max(r["error"] for r in rows)
     return Evidence(
-        f"gap / asymptote = 1 at s = {cells[0].s[0]:.3g} ({len(rows)} cells)", worst <= TOLERANCE_ASYMPTOTE,
-        f"largest |ratio - 1| + 95 % half-width {worst:.2e}; asymptote sum_j (1/sigma^2 - "
-        f"1/(alpha^2 lambda_j + sigma^2)) from derivations.separation (= d/(e^s - 1), Sigma = I); "
-        f"cells with sigma/alpha > "
-        f"{ASYMPTOTIC_FRACTION} x NN spacing skipped: {', '.join(skipped) or 'none'}",
+        f"Monte Carlo E_D[gap] / derived asymptote = 1 at t = {cells[0].s[0]:.3g} ({len(rows)} cells)",
+        worst <= TOLERANCE_ASYMPTOTE,
+        f"largest |ratio - 1| + 95 % half-width {worst:.2e}; asymptote sum_j (1/sigma^2 - 1/(alpha^2 "
+        "lambda_j + sigma^2)) from derivations.separation (= d/(e^t - 1), Sigma = I): the estimator is "
+        f"right where the value is known; cells with sigma/alpha > {ASYMPTOTIC_FRACTION} x NN spacing "
+        f"skipped: {', '.join(skipped) or 'none'}",
         bound=Bound(worst, TOLERANCE_ASYMPTOTE, quantity="largest |ratio - 1| + 95 % half-width"),
         data={"rows": rows, "skipped": skipped})
 
 
-def _envelope_evidence(cells: list[GapCell]) -> tuple[Evidence, float | None]:
-    per_cell, inside = [], []
+def _outside_reason(cell: GapCell, j: int) -> str:
+    var = float(coefficients(cell.s[j])[1])
+    if math.log(cell.n) > cell.d:
+        return "log n > d"
+    if var > 1.0 / cell.d:
+        return "t > t1"
+    return "t < t0"
+
+
+def _bound_evidence(cells: list[GapCell]) -> tuple[Evidence, dict[str, Any]]:
+    inside, outside, rows = [], [], []
     for c in cells:
-        mask = _in_regime(c)
-        low = c.normalized_lower
-        row = {"d": c.d, "n": c.n, "log_n_over_d": math.log(c.n) / c.d, "in_regime": bool(mask.any()),
-               "envelope_all_s_le_1_over_d": float(low[coefficients(np.asarray(c.s))[1] <= 1 / c.d].min())}
-        if mask.any():
-            row["envelope"] = float(low[mask].min())
-            inside.append(row["envelope"])
-        per_cell.append(row)
+        mask = in_window(c)
+        lower = (np.asarray(c.gap) - np.asarray(c.half)) / _bound_scale(c)
+        for j, s in enumerate(c.s):
+            row = {"d": c.d, "n": c.n, "t": s, "in_window": bool(mask[j]), "ratio_lower": float(lower[j]),
+                   "ratio": float(c.gap[j] / _bound_scale(c)[j])}
+            rows.append(row)
+            if mask[j]:
+                inside.append(row)
+            elif lower[j] < BOUND_FLOOR:
+                outside.append({**row, "reason": _outside_reason(c, j)})
+    summary: dict[str, Any] = {"inside": len(inside), "outside_failures": outside}
     if not inside:
-        return Evidence("gap sigma^2/d bounded below in the regime", None, "no scanned cell in the regime",
-                        data={"cells": per_cell}), None
-    env = min(inside)
-    out = [r for r in per_cell if not r["in_regime"]]
-    detail = (f"lower 95 % end of E_D[gap] sigma^2/d, minimised over the regime sigma_s <= d^-1/2, "
-              f"log n <= d ({len(inside)} cells): {env:.3f}")
-    if out:
-        detail += ("; outside it (log n > d) the envelope over sigma_s <= d^-1/2 drops to "
-                   + ", ".join(f"{r['envelope_all_s_le_1_over_d']:.3f} (d={r['d']}, n={r['n']})"
-                               for r in out))
-    return Evidence("E_D[gap] sigma^2/d >= floor over the regime", env >= ENVELOPE_FLOOR, detail,
-                    bound=Bound(env, ENVELOPE_FLOOR, ">=", quantity="lower 95 % end of E_D[gap] sigma^2/d "
-                                "over the regime"), data={"cells": per_cell}), env
-
-
-def _slope(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (x, y) points."""
-    x, y = (np.array(v) for v in zip(*points, strict=True))
-    return float(np.polyfit(x, y, 1)[0])
-
-
-def _departure_evidence(cells: list[GapCell]) -> Evidence:
-    rows = [{"d": c.d, "n": c.n, "departure_s": c.departure, "nn": c.nn, "n_pow": c.n ** (-1 / c.d),
-             "ratio": c.departure_ratio} for c in cells]
-    found = [r for r in rows if r["ratio"] is not None]
-    slopes: dict[str, Any] = {}
-    for d in sorted({c.d for c in cells}):
-        pts = [(math.log(c.n), math.log(c.departure_ratio * c.nn))
-               for c in cells if c.d == d and c.departure_ratio is not None]
-        nn = [(math.log(c.n), math.log(c.nn)) for c in cells if c.d == d]
-        if len(pts) >= 2:
-            slopes[f"d={d}: d log(sigma/alpha)_dep / d log n"] = _slope(pts)
-        if len(nn) >= 2:
-            slopes[f"d={d}: d log NN / d log n"] = _slope(nn)
-        slopes[f"d={d}: -1/d"] = -1 / d
-    if not found:
-        return Evidence("departure at sigma/alpha ~ NN spacing", None, "no departure inside the scanned s",
-                        data={"rows": rows, "slopes": slopes})
-    lo, hi = DEPARTURE_BAND
-    ok = all(lo <= r["ratio"] <= hi for r in found)
-    text = ", ".join(f"{r['ratio']:.2f} (d={r['d']}, n={r['n']})" for r in found)
-    return Evidence(
-        "departure from the asymptote at sigma/alpha comparable to the NN spacing", ok,
-        f"(sigma_s/alpha_s at gap = {0.9:g} x asymptote) / mean NN distance: {text}; slopes in n: "
-        + ", ".join(f"{k} = {v:.3f}" for k, v in slopes.items()),
-        bound=Bound(max(abs(r["ratio"] - (lo + hi) / 2) for r in found), (hi - lo) / 2,
-                    quantity=f"largest distance of a departure ratio from the centre of [{lo:g}, {hi:g}] "
-                    f"(ratios {min(r['ratio'] for r in found):.3g}..{max(r['ratio'] for r in found):.3g})"),
-        data={"rows": rows, "slopes": slopes})
-
-
-def _reverse_evidence(cell: GapCell) -> Evidence:
-    rev, rev_half = cell.reverse[0], cell.reverse_half[0]
-    gap, half = cell.gap[0], cell.half[0]
-    ok = rev - rev_half > gap + half
-    rows = [{"s": s, "gap": g, "reverse": r} for s, g, r in zip(cell.s, cell.gap, cell.reverse, strict=True)]
-    return Evidence(
-        f"reverse Fisher E_P_s exceeds the gap at s = {cell.s[0]:.3g} (d={cell.d}, n={cell.n})", ok,
-        f"E_D E_P_s = {rev:.4g} +- {rev_half:.2g} against E_D E_P^_s (the gap) = {gap:.4g} +- {half:.2g}; "
-        f"ratio {rev / gap:.3g} (mass of P_s between training points)",
-        bound=Bound((rev - rev_half) / (gap + half), 1, ">", quantity="(reverse - half-width) / (gap + "
-                    "half-width)"), data={"rows": rows})
+        return Evidence("E_D[Loss-Gap_t] >= c (d sigma_t^-2 + tr Sigma) in the window", None,
+                        "no scanned (d, n, t) lies in the window", data={"rows": rows}), summary
+    worst = min(inside, key=lambda r: r["ratio_lower"])
+    summary["worst"] = worst
+    by_reason: dict[str, list[str]] = {}
+    for r in outside:
+        by_reason.setdefault(r["reason"], []).append(f"d={r['d']}, n={r['n']}, t={r['t']:.3g}")
+    cells_in = sorted({(r["d"], r["n"]) for r in inside})
+    detail = (f"lower 95 % end of E_D[gap] / (d sigma_t^-2 + tr Sigma), minimised over the window "
+              f"e^-d <= sigma_t <= d^-1/2, log n <= d ({len(inside)} points in {len(cells_in)} cells "
+              f"{cells_in}): {worst['ratio_lower']:.3f} at d={worst['d']}, n={worst['n']}, "
+              f"t={worst['t']:.3g}")
+    if outside:
+        detail += ("; below the floor only outside the window (no refutation): "
+                   + "; ".join(f"{k}: {len(v)} points ({v[0]}, ...)" for k, v in by_reason.items()))
+    passed = worst["ratio_lower"] >= BOUND_FLOOR
+    return Evidence("E_D[Loss-Gap_t] >= c (d sigma_t^-2 + tr Sigma) for all t in [t0, t1]", passed, detail,
+                    bound=Bound(worst["ratio_lower"], BOUND_FLOOR, ">=",
+                                quantity="min over the window of the lower 95 % end of E_D[gap] / "
+                                         "(d sigma^-2 + tr Sigma)"),
+                    data={"rows": rows, "outside_failures": outside}), summary
 
 
 def check_sep_t43(ctx: RunContext) -> ClaimResult:
-    r"""Monte Carlo :math:`\mathbb E_{\mathcal D}[\mathrm{Loss\text{-}Gap}_s]` across d, n, s: envelope of
-    :math:`\mathrm{gap}\,\sigma_s^2/d`, small-s asymptote, departure point, reverse Fisher."""
+    r"""Theorem 4.3 on instances of Assumption 4.2: the estimator against the derived asymptote, the
+    instances against the assumption, and the Omega bound at every scanned t in the window."""
     started = time.perf_counter()
-    st = _settings(ctx)
-    cells = []
-    for d in st.dims:
-        for n in st.ns:
-            ctx.progress(f"SEP-T43: d = {d}, n = {n}")
-            cells.append(scan_cell(d, K, n, st.s, st.datasets, st.draws, ctx.seed,
-                                   reverse=(d, n) == st.reverse_cell))
-    rev_cell = next(c for c in cells if c.reverse)
-    envelope_ev, env = _envelope_evidence(cells)
-    evidence = [_asymptote_evidence(cells), stated_asymptote_evidence(), stated_score_evidence(ctx.seed),
-                envelope_ev, _departure_evidence(cells), _reverse_evidence(rev_cell)]
-    figure = _figure(cells, st)
+    st = settings(ctx)
+    cells = gap_scan(ctx)
+    bound_ev, summary = _bound_evidence(cells)
+    evidence = [*_assumption_evidence(st.dims, ctx.seed), _asymptote_evidence(cells),
+                stated_asymptote_evidence(), stated_score_evidence(ctx.seed), bound_ev]
     status, text = decide(evidence, "SEP-T43")
     result = ClaimResult("SEP-T43", status, text, evidence, time.perf_counter() - started,
-                         figures={"sep-gap.png": figure})
-    if status is Verdict.VERIFIED and env is not None:
+                         figures={"sep-gap.png": _figure(cells, st)})
+    failures = summary.get("outside_failures", [])
+    if status is Verdict.VERIFIED:
+        worst = summary["worst"]
         result.status = Verdict.CONDITIONAL
         result.condition = (
-            f"measured on K = {K} equal-weight N(mu_k, I_d), mu_k ~ N(0, 4 I_d) (Delta_min/sqrt d = "
-            + ", ".join(f"{c.separation:.2f}" for c in cells if c.n == st.ns[0])
-            + f"), d in {list(st.dims)}, n in {list(st.ns)}, s in [{st.s[0]:.3g}, {st.s[-1]:.3g}], "
-            f"{st.datasets} data sets x {st.draws} draws, seed {ctx.seed}; the regime instantiated with unit "
-            f"constants (sigma_s <= d^-1/2, log n <= d); Theorem 4.3's constants are unspecified, so this is "
-            f"a lower envelope {env:.3f} on the scanned window, not a proof")
-        result.summary = (f"E_D[Loss-Gap_s] sigma_s^2/d >= {env:.3f} (95 % lower end) over the regime; "
-                          f"gap = d/(e^s - 1) at small s; departs at sigma/alpha ~ NN spacing")
+            f"instances of Assumption 4.2: K = {K} equal-weight N(mu_k, I_d), mu_k ~ N(0, 4 I_d) drawn once "
+            f"(xi Gaussian, Sigma = I), d in {list(st.dims)}, n in {list(st.ns)}, t in [{st.s[0]:.3g}, "
+            f"{st.s[-1]:.3g}] ({len(st.s)} points), {st.datasets} data sets x {st.draws} draws, seed "
+            f"{ctx.seed}; the O/Omega constants instantiated as 1 (window e^-d <= sigma_t <= d^-1/2, log n "
+            f"<= d); E_D[gap] >= {worst['ratio_lower']:.3f} (d sigma_t^-2 + tr Sigma) at every scanned point "
+            "of the window (95 % lower ends, Monte Carlo): a measured constant, not a proof"
+            + (f"; {len(failures)} points fall below {BOUND_FLOOR:g} outside the window (t > t1 or "
+               "log n > d), "
+               "as the theorem allows" if failures else ""))
+        result.summary = (f"E_D[Loss-Gap_t] >= {worst['ratio_lower']:.3f} (d sigma_t^-2 + tr Sigma) on the "
+                          f"window with unit constants; below {BOUND_FLOOR:g} only outside it "
+                          f"({len(failures)} points)")
+    elif bound_ev.passed is False:
+        result.summary = ("SEP-T43: E_D[gap] falls below the floor inside the window (Monte Carlo estimate "
+                          "with unit constants: evidence against, not a refutation)")
     return result
 
 
-def _figure(cells: list[GapCell], st: _Settings) -> bytes:
+def _integral_rows(cells: list[GapCell]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    r"""Per in-regime cell: the widest window on the grid, the integral of each data set's gap over it by
+    :func:`log_trapezoid`, its mean and 95 % half-width, the rule error on the derived asymptote, and the
+    ratio to :math:`d\log(1/t_0)+(t_1-t_0)\operatorname{tr}\Sigma`; also every narrower pair (t0 < t1)."""
+    import mpmath
+
+    from derivations.separation import integrated_asymptote
+
+    rows, pairs = [], []
+    for c in cells:
+        idx = np.flatnonzero(in_window(c))
+        if len(idx) < 2:
+            continue
+        s = np.asarray(c.s)[idx]
+        per = np.asarray(c.per_dataset)[:, idx]
+        integrals = [log_trapezoid(s, g) for g in per]
+        mean, half = t95(integrals)
+        t0, t1 = float(s[0]), float(s[-1])
+        with mpmath.workdps(30):
+            value = integrated_asymptote(Fraction(t0), Fraction(t1), [Fraction(1)] * c.d)
+        real = isinstance(value, mpmath.mpf) and mpmath.isfinite(value) and value > 0
+        exact = float(value) if real else math.nan  # complex or non-positive: fails the rule check
+        rule = abs(log_trapezoid(s, np.asarray(c.asymptote)[idx]) - exact) / exact if real else math.inf
+        rhs = c.d * math.log(1 / t0) + (t1 - t0) * c.d
+        lower = mean - half - rule * abs(mean)
+        rows.append({"d": c.d, "n": c.n, "t0": t0, "t1": t1, "integral": mean, "half": half,
+                     "rule_error": rule, "asymptote_integral": exact, "rhs": rhs, "ratio": mean / rhs,
+                     "ratio_lower": lower / rhs})
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                val = float(np.mean([log_trapezoid(s[a:b + 1], g[a:b + 1]) for g in per]))
+                pairs.append({"d": c.d, "n": c.n, "t0": float(s[a]), "t1": float(s[b]),
+                              "ratio": val / (c.d * math.log(1 / s[a]) + (s[b] - s[a]) * c.d)})
+    return rows, pairs
+
+
+def check_sep_t43_int(ctx: RunContext) -> ClaimResult:
+    r"""The integrated bound from SEP-T43's measured gaps (the same scan, no new draws): each data set's
+    gap integrated over the widest window on the grid by the log-trapezoid rule (its error measured on the
+    derived asymptote, whose integral is exact), mean and 95 % interval over data sets, against
+    :math:`d\log(1/t_0)+(t_1-t_0)\operatorname{tr}\Sigma`."""
+    from derivations.separation import integrated_asymptote_derivation
+
+    started = time.perf_counter()
+    cells = gap_scan(ctx)
+    ctx.progress("SEP-T43-INT: integrating the measured gaps")
+    sym = integrated_asymptote_derivation()
+    evidence = [Evidence(f"symbolic: {sym.name}", True if sym.passed else None,
+                         f"{sym.method}; antiderivative by sympy.integrate, max |residual| at {sym.points} "
+                         "rational "
+                         f"points {float(sym.numeric_max):.3g}",
+                         bound=ExactZero(sym.method) if sym.passed else None)]
+    rows, pairs = _integral_rows(cells)
+    if not rows:
+        evidence.append(Evidence("integrated gap >= c (d log(1/t0) + (t1 - t0) tr Sigma)", None,
+                                 "no cell has two scanned t in the window"))
+        status, text = decide(evidence, "SEP-T43-INT")
+        return ClaimResult("SEP-T43-INT", status, text, evidence, time.perf_counter() - started)
+    rule = max(r["rule_error"] for r in rows)
+    evidence.append(Evidence(
+        "the log-trapezoid rule on the scanned grid integrates the derived asymptote", rule <= RULE_TOLERANCE,
+        "relative error of the rule against the exact integral of sum_j (sigma^-2 - (alpha^2 lambda_j + "
+        "sigma^2)^-1) over each window: " + ", ".join(f"{r['rule_error']:.1e} (d={r['d']}, n={r['n']})"
+                                                       for r in rows),
+        bound=Bound(rule, RULE_TOLERANCE, quantity="largest relative rule error on the asymptote")
+        if math.isfinite(rule) else None,
+        data={"rows": rows}))
+    worst = min(rows, key=lambda r: r["ratio_lower"])
+    evidence.append(Evidence(
+        "int_t0^t1 E_D[Loss-Gap_t] dt >= c (d log(1/t0) + (t1 - t0) tr Sigma) on the widest window",
+        bool(worst["ratio_lower"] >= BOUND_FLOOR),
+        "integral (mean +- 95 % half-width over data sets, rule error added) / rhs: "
+        + "; ".join(f"d={r['d']}, n={r['n']}, [{r['t0']:.3g}, {r['t1']:.3g}]: {r['integral']:.4g} +- "
+                    f"{r['half']:.2g} vs {r['rhs']:.4g}, ratio {r['ratio']:.3f} (lower "
+                    f"{r['ratio_lower']:.3f})"
+                    for r in rows),
+        bound=Bound(worst["ratio_lower"], BOUND_FLOOR, ">=", quantity="smallest lower end of integral / rhs")
+        if math.isfinite(worst["ratio_lower"]) else None,
+        data={"rows": rows, "pairs": pairs}))
+    status, text = decide(evidence, "SEP-T43-INT")
+    result = ClaimResult("SEP-T43-INT", status, text, evidence, time.perf_counter() - started)
+    if status is Verdict.VERIFIED:
+        narrow = min(pairs, key=lambda p: p["ratio"])
+        result.status = Verdict.CONDITIONAL
+        result.condition = (
+            "the same instances, window and unit constants as SEP-T43 (reused, no new draws); the integral "
+            "over the widest scanned window [t0, t1] of each cell with log n <= d; the constant is measured: "
+            f"ratio >= {worst['ratio_lower']:.3f}; it shrinks as t0 approaches t1 (the left side grows like "
+            "d log(t1/t0), the right like d log(1/t0)): smallest over every scanned pair "
+            f"{narrow['ratio']:.3f} at d={narrow['d']}, [{narrow['t0']:.3g}, {narrow['t1']:.3g}]")
+        result.summary = (f"int_t0^t1 E_D[Loss-Gap_t] dt >= {worst['ratio_lower']:.3f} (d log(1/t0) + "
+                          "(t1 - t0) "
+                          f"tr Sigma) on the widest window (95 % lower end, rule error {rule:.1e})")
+    return result
+
+
+def _figure(cells: list[GapCell], st: Settings) -> bytes:
     from ..figures.separation import gap_figure
 
     panels = {}
@@ -210,5 +356,5 @@ def _figure(cells: list[GapCell], st: _Settings) -> bytes:
         panels[f"d = {d}, K = {K}"] = (
             group[0].s, {f"n = {c.n}": (c.gap, c.half) for c in group}, group[0].asymptote,
             {f"n = {c.n}": c.departure for c in group})
-    return gap_figure(panels, f"SEP-T43: E_D[Loss-Gap_s], {st.datasets} data sets x {st.draws} draws, "
+    return gap_figure(panels, f"SEP-T43: E_D[Loss-Gap_t], {st.datasets} data sets x {st.draws} draws, "
                               "95 % bands")

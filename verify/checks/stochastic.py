@@ -1,4 +1,17 @@
-r"""LLY25-T2: stochastic oracle generation yields a training sample plus Gaussian noise.
+r"""LLY25-T2 (the 2025 reading: Gaussian noise in the continuous-time endpoint itself) and
+LLY25-T2-DELTA (memverify's reading: the law at a stopping time :math:`\delta>0` and its limit).
+
+**LLY25-T2** (:func:`check_lly25_t2`). Reconstructed: under :math:`\zeta\lesssim B` the endpoint
+:math:`Z_0` of the continuous-time sampler is a training sample plus a Gaussian vector of positive
+variance. :math:`B` is reconstructed as :math:`\sigma\dot\sigma`
+(:func:`derivations.stochastic_endpoint.diffusion_ratio` gives :math:`r=\lim\zeta/B` per schedule
+and :math:`\zeta` family). Decided by the one-atom law of LLY25-T2-DELTA: the marginal identity
+gives :math:`V(\delta)\le\sigma(\delta)^2\to0` for every :math:`\zeta\ge0`, and a family with
+:math:`\zeta\lesssim B` whose derived law has :math:`\lim V=\lim\mu_z=0` is an exact
+counterexample (the endpoint is the atom). Where the Gaussian noise is: at :math:`\delta>0`
+(LLY25-T2-DELTA) and after an Euler–Maruyama discretization (LLY26-T3).
+
+**LLY25-T2-DELTA** (:func:`check_lly25_t2_delta`).
 
 **Symbolic part** (:mod:`derivations.stochastic`). For one atom the backward sampler
 :math:`dZ=[b-\zeta s]\,dt+\sqrt{2\zeta}\,d\bar W` is linear; its law at :math:`\delta` given
@@ -61,8 +74,10 @@ __all__ = [
     "ALPHA_TEST",
     "STOPS",
     "CONDITION",
+    "ENDPOINT_FAMILIES",
     "simulate",
     "check_lly25_t2",
+    "check_lly25_t2_delta",
 ]
 
 #: Significance level of every statistical test.
@@ -287,6 +302,18 @@ def _families(schedule_name: str, quick: bool) -> tuple[str, ...]:
 QUADRATURE_TOLERANCE = 1e-20
 
 
+def _law_holds(law: dict) -> bool:
+    """The derived one-atom law passed its own checks: its closed forms solve the moment equations,
+    the marginal identity holds (exactly and by quadrature), its limits agree with the numeric
+    ones and its closed forms with a 30-digit quadrature."""
+    solves = all(law["solves_odes"].values())
+    ident = [v for v in law["identity"].values() if v is not None]
+    ident_ok = all(ident) and law["identity_numeric_ok"]
+    limits_ok = all(c.agrees for c in law["limit_checks"])
+    quad_ok = mpmath.mpf(law["quadrature_agreement"]) < mpmath.mpf(10) ** -20
+    return bool(solves and ident_ok and limits_ok and quad_ok)
+
+
 def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
     """The one-atom law of one schedule and zeta family, as evidence."""
     ctx.progress(f"LLY25-T2: one-atom law, {schedule.name} [{family}]")
@@ -298,12 +325,8 @@ def _law_evidence(schedule: Schedule, family: str, ctx: RunContext) -> Evidence:
         # decides nothing: undecided, with the reason
         return Evidence(check, None, f"could not be computed: {type(exc).__name__}: {exc}")
     closed = law["closed_form"]
-    solves = all(law["solves_odes"].values())
     ident = [v for v in law["identity"].values() if v is not None]
-    ident_ok = all(ident) and law["identity_numeric_ok"]
-    limits_ok = all(c.agrees for c in law["limit_checks"])
-    quad_ok = mpmath.mpf(law["quadrature_agreement"]) < mpmath.mpf(10) ** -20
-    passed = bool(solves and ident_ok and limits_ok and quad_ok)
+    passed = _law_holds(law)
     lim_v, lim_z = law["limits"]["variance"], law["limits"]["mean_z"]
     v_text = sp.sstr(law["variance"]) if law["variance"] is not None else "no closed form (quadrature)"
     forgets = "forgets Z_1" if lim_z == 0 else f"depends on Z_1 (mu_z(0+) = {lim_z})"
@@ -465,7 +488,7 @@ def _simulation_evidence(schedule: Schedule, family: str, data, ctx: RunContext)
 
 
 @reused_within_a_run
-def check_lly25_t2(ctx: RunContext) -> ClaimResult:
+def check_lly25_t2_delta(ctx: RunContext) -> ClaimResult:
     """Symbolic one-atom law, marginal identity, Fokker–Planck; statistics of simulated paths."""
     start = time.perf_counter()
     evidence: list[Evidence] = []
@@ -518,7 +541,7 @@ def check_lly25_t2(ctx: RunContext) -> ClaimResult:
         for family in ("flow", "default", "double", "constant"):
             evidence.extend(_simulation_evidence(schedule, family, data, ctx))
     status, summary = decide(evidence, "stochastic generation")
-    result = ClaimResult("LLY25-T2", status, summary, evidence, time.perf_counter() - start)
+    result = ClaimResult("LLY25-T2-DELTA", status, summary, evidence, time.perf_counter() - start)
     if status is Verdict.VERIFIED:
         result.status = Verdict.CONDITIONAL
         result.condition = CONDITION
@@ -527,4 +550,110 @@ def check_lly25_t2(ctx: RunContext) -> ClaimResult:
             "K uniform, for every zeta >= 0 (probability flow included); V(delta) -> 0 and the one-atom "
             "endpoint forgets Z_1, so the delta -> 0 limit is an exact training sample "
             f"({len(evidence)} checks passed)")
+    return result
+
+
+# -- LLY25-T2: the 2025 reading (Gaussian noise in the continuous-time endpoint) --------------------
+
+#: The diffusion families of the endpoint reading (the probability flow, zeta = 0, for contrast).
+ENDPOINT_FAMILIES: tuple[str, ...] = ("flow", "default", "double", "constant")
+#: The reconstructed B(t) of the condition zeta <~ B.
+B_TEXT = "sigma sigma'"
+
+
+def _noise_in_endpoint(limit_variance: sp.Expr) -> bool:
+    """The 2025 reading's prediction for one family: a Gaussian part of positive variance survives
+    at t = 0."""
+    return bool(limit_variance > 0)
+
+
+def _endpoint_evidence(schedule: Schedule, ctx: RunContext, families: tuple[str, ...]) -> Evidence:
+    """One schedule: per zeta family the condition zeta <~ B and the endpoint variance lim V; a
+    family with zeta <~ B, zeta != 0 and lim V = 0 (a derived law that passed its own checks) is an
+    exact counterexample to the 2025 reading."""
+    from derivations.stochastic_endpoint import diffusion_ratio
+
+    ctx.progress(f"LLY25-T2: endpoint variance and zeta <~ B, {schedule.name}")
+    rows, cex, undecided, predicted = [], None, [], []
+    for family in families:
+        law = _endpoint_law(schedule, family)
+        ratio = diffusion_ratio(schedule, family)
+        lim_v, lim_z = law["limits"]["variance"], law["limits"]["mean_z"]
+        trusted = _law_holds(law) and ratio["agrees"]
+        rows.append(f"{ZETA_FAMILIES[family]}: zeta/({B_TEXT}) = {sp.sstr(ratio['ratio'])} -> "
+                    f"{sp.sstr(ratio['limit'])} ({'zeta <~ B' if ratio['bounded'] else 'zeta >> B'}); "
+                    f"V(delta) = {sp.sstr(law['variance']) if law['variance'] is not None else 'numeric'}, "
+                    f"lim V = {sp.sstr(lim_v)}, lim mu_z = {sp.sstr(lim_z)}"
+                    + ("" if trusted else " (the derived law failed a check: not used)"))
+        if family == "flow" or not ratio["bounded"]:
+            continue  # the 2025 reading concerns stochastic samplers with zeta <~ B
+        if not trusted:
+            undecided.append(family)
+        elif _noise_in_endpoint(lim_v):
+            predicted.append(family)
+        elif cex is None and lim_z == 0 and law["variance"] is not None:
+            cex = {"schedule": f"{schedule.name} (alpha = {sp.sstr(schedule.alpha)}, sigma = "
+                               f"{sp.sstr(schedule.sigma)})",
+                   "zeta": sp.sstr(ratio["zeta"]), "B": sp.sstr(ratio["B"]),
+                   "zeta/B at t -> 0": sp.sstr(ratio["limit"]), "N": 1, "d": 1, "X": [0],
+                   "V(delta)": sp.sstr(law["variance"]), "mu_z(delta)": sp.sstr(law["mean_z"]),
+                   "lim V": sp.sstr(lim_v), "lim mu_z": sp.sstr(lim_z),
+                   "endpoint": "Z_delta | Z_1 = z is N(mu_z z + mu_X X, V) -> point mass at X: Z_0 = X for "
+                               "every start, no Gaussian part"}
+    check = (f"2025 reading: Z_0 = X_K + N(0, V_0 I) with V_0 > 0 under zeta <~ {B_TEXT} "
+             f"[{schedule.name}]")
+    detail = "; ".join(rows)
+    if cex is not None:
+        return Evidence(check, False, "the derived endpoint variance vanishes for a diffusion with "
+                        f"zeta <~ B: {detail}", counterexample=cex)
+    if predicted and not undecided:
+        return Evidence(check, True, f"lim V > 0 for {', '.join(predicted)}: {detail}",
+                        bound=ExactZero("lim V > 0 symbolically for every zeta <~ B"))
+    why = ", ".join(undecided) or "no stochastic family with zeta <~ B"
+    return Evidence(check, None, f"undecided ({why}): {detail}")
+
+
+def _where_the_noise_is(delta: ClaimResult) -> str:
+    return (f"the Gaussian noise is there at a stopping time delta > 0 (LLY25-T2-DELTA: "
+            f"{Verdict(delta.status).value}, Z_delta ~ alpha(delta) X_K + sigma(delta) xi for every zeta) "
+            "and after an Euler-Maruyama discretization, N(0, v_h I) with v_h -> 0 under "
+            "zeta = O(sigma sigma') (LLY26-T3)")
+
+
+@reused_within_a_run
+def check_lly25_t2(ctx: RunContext) -> ClaimResult:
+    """The 2025 reading: under zeta <~ B the continuous-time endpoint is a training sample plus
+    Gaussian noise; decided on the one-atom law of LLY25-T2-DELTA (shared, not recomputed)."""
+    start = time.perf_counter()
+    delta = check_lly25_t2_delta(ctx)
+    evidence: list[Evidence] = []
+    identity = next((e for e in delta.evidence if e.check.startswith("marginal identity")), None)
+    ok = identity is not None and identity.passed is True
+    evidence.append(Evidence(
+        check="every zeta >= 0, every schedule: V(delta) <= sigma(delta)^2 -> 0, mu_z(delta)^2 <= "
+              "sigma(delta)^2 -> 0",
+        passed=True if ok else None,
+        detail="from the marginal identity mu_z^2 + V = sigma^2 of LLY25-T2-DELTA (derived by Ito's formula "
+               "for the generic schedule and an undefined zeta): the conditional law of Z_delta given Z_1 "
+               "is N(mu_z z + mu_X X, V I) with both variance and memory of the start bounded by "
+               "sigma(delta)^2, which vanishes at the data end, whatever zeta and whatever B",
+        bound=ExactZero("the marginal identity (LLY25-T2-DELTA)") if ok else None,
+    ))
+    families = ("flow", "default", "constant") if ctx.quick else ENDPOINT_FAMILIES
+    for name in _schedules(ctx):
+        evidence.append(_endpoint_evidence(builtin_schedule(name), ctx, families))
+    status, summary = decide(evidence, "Gaussian noise in the continuous-time endpoint")
+    result = ClaimResult("LLY25-T2", status, summary, evidence, time.perf_counter() - start)
+    where = _where_the_noise_is(delta)
+    if status is Verdict.REFUTED:
+        result.summary = (
+            "refuted in the 2025 reading: the continuous-time endpoint carries no Gaussian noise, under "
+            f"zeta <~ B (B = {B_TEXT}, reconstructed) or not: V(delta) <= sigma(delta)^2 -> 0 for every "
+            f"zeta >= 0 (exact counterexample: one atom, linear schedule, zeta = t, V = delta^2 - delta^4); "
+            + where)
+    elif status is Verdict.VERIFIED:
+        result.status = Verdict.CONDITIONAL
+        result.condition = f"zeta <~ B = {B_TEXT} (reconstructed)"
+    else:
+        result.summary += f"; {where}"
     return result

@@ -2,7 +2,7 @@
 
 One module per subcommand (:mod:`.run`, :mod:`.claims`, :mod:`.derive`, :mod:`.latex`,
 :mod:`.endpoint`, :mod:`.sample`, :mod:`.docs`, :mod:`.falsify`, :mod:`.gmm`,
-:mod:`.separation`, :mod:`.selftest`), each with ``add_parser(subparsers)`` and its handler,
+:mod:`.sweep`, :mod:`.separation`, :mod:`.selftest`), each with ``add_parser(subparsers)`` and its handler,
 over the shared option types of :mod:`.arguments` (which imports nothing else from this package).
 
 Exit codes: 0 the command completed (whatever the verdicts); 1 internal error; 2 bad input
@@ -34,6 +34,7 @@ from . import (
     sample,
     selftest,
     separation,
+    sweep,
 )
 from .arguments import (
     DIGITS_RANGE,
@@ -50,8 +51,8 @@ __all__ = ["main", "build_parser", "UsageError", "DIGITS_RANGE", "EXIT_OK", "EXI
            "EXIT_NO_ENGINE", "EXIT_CHECKER_FAILED"]
 
 #: The subcommands, in the order of ``memverify --help``.
-SUBCOMMANDS = (run, claims, derive, latex, endpoint, certificate, sample, docs, falsify, gmm, separation,
-               selftest)
+SUBCOMMANDS = (run, claims, derive, latex, endpoint, certificate, sample, docs, falsify, gmm, sweep,
+               separation, selftest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +111,7 @@ def _is_user_error(exc: BaseException) -> bool:
                          ("derivations.schedules", "ScheduleError"), ("verify.datasets", "DataError"),
                          ("verify.registry", "UnknownClaimPattern"),
                          ("verify.engine.endpoint", "EngineError"), ("verify.gmm.data", "GMMError"),
+                         ("verify.sweeps.engine", "SweepError"),
                          ("verify.separation.scores", "SeparationError"),
                          ("verify.sampling.coefficients", "SamplerError")):
         if module in sys.modules:

@@ -1,4 +1,5 @@
-"""``memverify gmm losses|crossover|sweep``: the Gaussian-mixture laboratory from the command line.
+"""``memverify gmm losses|crossover|sweep|fit-weighting``: the Gaussian-mixture laboratory from the
+command line.
 
 The computation lives in :mod:`verify.gmm` (:mod:`~verify.gmm.crossover`, :mod:`~verify.gmm.sweep`);
 this module holds the options and the handlers. Bad input raises
@@ -49,7 +50,8 @@ from .arguments import (
 )
 
 __all__ = ["add_parser", "add_losses_arguments", "losses_command", "add_crossover_arguments",
-           "crossover_command", "add_sweep_arguments", "sweep_command"]
+           "crossover_command", "add_sweep_arguments", "sweep_command", "add_fit_weighting_arguments",
+           "fit_weighting_command"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -65,7 +67,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
           add_crossover_arguments, crossover_command),
          ("sweep", "train M-component denoisers over M and locate the memorization transition "
                    "(resumable: each finished result is written atomically)",
-          add_sweep_arguments, sweep_command)])
+          add_sweep_arguments, sweep_command),
+         ("fit-weighting", "the paper's reading of 4/5: sweep a grid of cells, fit the loss weighting by "
+                           "regression on the measured transitions, train/test error and M_pt/N",
+          add_fit_weighting_arguments, fit_weighting_command)])
 
 
 def stderr_line(message: str) -> None:
@@ -515,3 +520,98 @@ def sweep_command(args: argparse.Namespace) -> int:
               f"{results[0].predicted['uniform-x0, C=1']:.3f}, paper 0.8")
     print(f"results in {out}/ ({time.perf_counter() - started:.0f} s)")
     return 0
+
+
+# -- fit-weighting ----------------------------------------------------------------------------------------
+
+
+def add_fit_weighting_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``memverify gmm fit-weighting``."""
+    from ..gmm.weighting_fit import FIT_GRIDS, LOSS_DRAWS, PAPER_ERROR, estimate_core_seconds
+
+    paper = FIT_GRIDS["paper"]
+    hours = estimate_core_seconds(paper.cells, paper.steps, paper.draws) / 3600
+    p.description = (
+        "The paper's reading of M* ~ 4/5 N (EDGE-45-PAPER): train M-component denoisers over a grid of cells "
+        "on the Dask sweep engine (every model one task; resumable), measure each cell's transition M_pt "
+        f"(ratio crossing 1/2) and its excess losses ({LOSS_DRAWS} paired batches), fit the epsilon-loss "
+        "weighting lambda(t) = psi^-theta by least squares of the predicted crossover against M_pt/N on the "
+        f"training cells, and report the train/test errors (MSE in M/N; the paper: <= {PAPER_ERROR:g}) and "
+        "the slope M_pt/N. Writes DIR/edge45-records.json (the record set EDGE-45-PAPER re-analyses) and "
+        f"DIR/fit.json. --grid paper: the authors' 64 cells, about {hours:.0f} core-hours of training "
+        "(estimate), so use --scheduler with a cluster or many --workers.")
+    p.add_argument("--grid", choices=tuple(FIT_GRIDS), default="reduced",
+                   help="reduced: 5 small cells, 2 000 compressed steps (default; a few minutes on 2 cores); "
+                        f"paper: the authors' 64 cells, {paper.steps} steps (about {hours:.0f} core-hours)")
+    p.add_argument("--out", metavar="DIR", default="memverify-gmm-fit-weighting",
+                   help="results directory (default: memverify-gmm-fit-weighting); reruns reuse finished "
+                        "models and losses")
+    p.add_argument("--records", metavar="FILE", default=None,
+                   help="re-analyse an existing record file (e.g. verify/data/edge45_reduced/"
+                        "edge45-records.json) instead of training; writes nothing")
+    p.add_argument("--seed", type=seed, default=0, metavar="S", help="data seed of every cell (default: 0)")
+    p.add_argument("--steps", type=positive_int("--steps"), default=None, metavar="S",
+                   help="training steps per model, compressed schedule (default: the grid's)")
+    p.add_argument("--draws", type=positive_int("--draws", maximum=10_000), default=None, metavar="R",
+                   help="noise draws per training point and step (default: 8)")
+    p.add_argument("--workers", type=positive_int("--workers", maximum=256), default=None, metavar="W",
+                   help="worker processes of the local Dask cluster (default: the number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="a running Dask scheduler (e.g. tcp://host:8786); records are written here")
+    p.add_argument("--quiet", action="store_true", help="no per-model progress on stderr")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def fit_weighting_command(args: argparse.Namespace) -> int:
+    """``memverify gmm fit-weighting``: sweep, losses, fit; one line per cell and the fit."""
+    from ..gmm.weighting_fit import analyse_records, load_records, run_fit_grid, summary_json
+
+    if args.scheduler is not None and args.workers is not None:
+        raise UsageError("--workers sizes the local cluster; a --scheduler brings its own workers")
+    started = time.perf_counter()
+    if args.records is not None:
+        for name in ("steps", "draws", "workers", "scheduler"):
+            if getattr(args, name) is not None:
+                raise UsageError(f"--{name} trains; --records only re-analyses")
+        records = load_records(args.records)
+        analysis = analyse_records(records)
+        summary = summary_json(analysis) | {"grid": records.get("grid"), "records": args.records,
+                                            "seconds": time.perf_counter() - started}
+    else:
+        out = output_dir(args.out)
+        workers = args.workers or default_workers()
+        command = " ".join(["memverify gmm fit-weighting", "--grid", args.grid, "--out", "DIR"]
+                           + (["--seed", str(args.seed)] if args.seed else [])
+                           + (["--steps", str(args.steps)] if args.steps else [])
+                           + (["--draws", str(args.draws)] if args.draws else []))
+        analysis = run_fit_grid(args.grid, out, workers, args.scheduler, args.seed, args.steps, args.draws,
+                                None if args.quiet else stderr_line, command)
+        summary = analysis["summary"] | {"out": str(out)}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    fit, slope = summary["fit"], summary["slope"]
+    print(f"measured transition M_pt/N (ratio crossing 1/2, 95 % interval) and the crossover predicted with "
+          f"the fitted weighting ({fit['description']})")
+    for c in summary["cells"]:
+        lo, hi = c["m_pt_ci"]
+        print(f"  {c['cell']:<24} {c['side']:<5} M_pt/N = {_opt(c['m_pt'])} [{_opt(lo)}, {_opt(hi)}]  "
+              f"predicted {_opt(c['predicted'])}")
+    print(f"fitted theta = {fit['theta']:.4f}; train MSE {_sci(fit['train_mse'])} ({len(fit['train'])} "
+          f"cells), test MSE {_sci(fit['test_mse'])} ({len(fit['test'])} cells); the paper: <= "
+          f"{fit['paper_error']:g}")
+    for name, e in fit["prescribed"].items():
+        print(f"  prescribed {name}: train MSE {_sci(e['train_mse'])}, test MSE {_sci(e['test_mse'])}")
+    print(f"slope M_pt = s N: s = {slope['s']:.4f} +- {slope['s_half']:.4f} over {slope['cells']} cells "
+          f"(mean M_pt/N {slope['mean']:.4f}, sd {slope['sd']:.4f}); 4/5 = 0.8")
+    print(f"({time.perf_counter() - started:.0f} s)" + (f"; results in {summary['out']}/" if "out" in summary
+                                                        else ""))
+    return 0
+
+
+def _opt(v: float | None) -> str:
+    return "  -  " if v is None else f"{v:.4f}"
+
+
+def _sci(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2e}"

@@ -39,7 +39,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``run`` to ``subparsers`` (from ``add_subparsers``) and return it."""
     p = subparsers.add_parser("run", help="run the claims' checks and write a report",
                               description="Run the selected claims on built-in defaults, print a summary "
-                                          "and write DIR/report.json, DIR/report.md, DIR/derivations.tex.")
+                                          "and write DIR/report.json, DIR/report.md, DIR/findings.md (every "
+                                          "claim that is not plainly verified, for authors), "
+                                          "DIR/derivations.tex.")
     p.add_argument("--claims", metavar="GLOB", default=None,
                    help="comma-separated claim-id globs, e.g. 'LLY25-*,CONV-SNR' (default: all)")
     p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
@@ -81,6 +83,7 @@ def command(args: argparse.Namespace) -> int:
             builtin_schedule(name)  # raises ScheduleError for an unknown name
     out = output_dir(args.out)
 
+    from ..findings import FINDINGS_FILE, findings_markdown
     from ..progress import RunProgress
     from ..report import TIMINGS_FILE, build_report, render_markdown, split_timings, write_report_dir
     from ..runner import run_claims
@@ -108,6 +111,8 @@ def command(args: argparse.Namespace) -> int:
     files: dict[str, str | bytes] = {"report.json": json.dumps(stable, indent=2) + "\n",
                                      "report.md": render_markdown(report), "derivations.tex": tex,
                                      TIMINGS_FILE: json.dumps(timings, indent=2) + "\n"}
+    # findings.md: from the stable report (no timings in its texts), with the run's date
+    files[FINDINGS_FILE] = findings_markdown({**stable, "created": report["created"]})
     for result in results:
         files.update(result.figures)
     write_report_dir(out, files)

@@ -10,7 +10,9 @@ r"""The Gaussian-mixture memorization laboratory (Buchanan, Pai, Ma, De Bortoli;
   the loss crossover M*;
 * :mod:`.training`, :mod:`.sampling`, :mod:`.sweep` — the M-component denoiser trained by Adam,
   deterministic DDIM, the resumable phase-transition sweep;
-* the command line ``memverify gmm losses|crossover|sweep`` is :mod:`verify.cli.gmm`.
+* :mod:`.weighting_fit` — the paper's reading of 4/5: a grid's measured transitions and a loss
+  weighting fitted by regression (EDGE-45-PAPER);
+* the command line ``memverify gmm losses|crossover|sweep|fit-weighting`` is :mod:`verify.cli.gmm`.
 """
 
 from .criterion import memorization_ratio, memorized

@@ -1,44 +1,53 @@
-r"""The memorization criterion of Definition 2.2 (EDGE-DEF22), exactly as the authors' code applies it.
+r"""The memorization criterion of Definition 2.2 (EDGE-DEF22, EDGE-DEF22-CODE).
 
 A sample :math:`x` is *memorized* iff
 
-.. math:: \lVert x-x_{(1)}\rVert^2<\tfrac19\,\lVert x-x_{(2)}\rVert^2
+.. math:: \lVert x-x_{(1)}\rVert^2\le c\,\lVert x-x_{(2)}\rVert^2 ,
 
-(strict), with :math:`x_{(1)},x_{(2)}` its nearest and second-nearest **training** samples in
-plain Euclidean distance — equivalently :math:`d_{(1)}<d_{(2)}/3` on plain distances, the
-authors' ``RatioOfDistancesMetric`` with threshold 1/3.
+with :math:`x_{(1)},x_{(2)}` its nearest and second-nearest **training** samples in plain
+Euclidean distance and a constant :math:`0<c\le1` — the paper's form (non-strict, a general
+:math:`c`; :math:`c=1/9` in its experiments), the default here. The authors' code
+(``RatioOfDistancesMetric``, threshold 1/3 on plain distances) applies the **strict** inequality
+:math:`d_{(1)}<d_{(2)}/3`, i.e. :math:`\lVert x-x_{(1)}\rVert^2<\frac19\lVert x-x_{(2)}\rVert^2`:
+``strict=True``. The two readings differ only on the boundary
+:math:`\lVert x-x_{(1)}\rVert^2=c\lVert x-x_{(2)}\rVert^2` (an Apollonius sphere, a null set for
+any law with a density) and at a duplicated training point at distance 0.
 
-Decisions at the edges (all follow from the strict inequality):
+Decisions at the edges:
 
-* exact boundary :math:`\lVert x-x_{(1)}\rVert^2=\tfrac19\lVert x-x_{(2)}\rVert^2`: **not** memorized;
-* a tie :math:`d_{(1)}=d_{(2)}` (two training points equally near): not memorized;
-* a duplicated training point at distance 0: :math:`0<0` is false, so **not** memorized
-  (as in the authors' ``top_k`` implementation); a sample equal to a unique training point
-  (:math:`d_{(1)}=0<d_{(2)}`) is memorized;
-* :math:`N=1` (no second neighbour), an empty or non-finite input, mismatched dimensions:
-  :class:`~verify.gmm.data.GMMError`.
+* exact boundary: memorized (paper), **not** memorized (strict, the authors' code);
+* a tie :math:`d_{(1)}=d_{(2)}>0`: not memorized in either reading (:math:`c<1`);
+* a duplicated training point at distance 0: :math:`0\le0` memorized (paper), :math:`0<0` not
+  (strict, as the authors' ``top_k`` implementation); a sample equal to a unique training point
+  (:math:`d_{(1)}=0<d_{(2)}`) is memorized in both;
+* :math:`N=1` (no second neighbour), an empty or non-finite input, mismatched dimensions, a
+  :math:`c` outside :math:`(0,1]`: :class:`~verify.gmm.data.GMMError`.
 
-The float64 test is evaluated as :math:`9\,d_{(1)}^2<d_{(2)}^2` on squared distances summed
-from coordinate differences, so that when those are exactly representable (e.g. small
-integers, few-bit dyadic rationals) it agrees with the exact rational decision
-(:func:`memorized_exact`) even on the boundary; otherwise the two can differ only within
-rounding of the boundary (:func:`float_margin`).
+With :math:`c=p/q` in lowest terms the float64 test is :math:`q\,d_{(1)}^2\le p\,d_{(2)}^2` (or
+:math:`<`) on squared distances summed from coordinate differences, so that when those are
+exactly representable (e.g. small integers, few-bit dyadic rationals) and :math:`p,q` small, it
+agrees with the exact rational decision (:func:`memorized_exact`) even on the boundary; otherwise
+the two can differ only within rounding of the boundary (:func:`float_margin`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
+from numbers import Rational
 
 import numpy as np
 
 from .data import GMMError
 
-__all__ = ["THRESHOLD_SQUARED", "nearest_two", "memorized", "memorization_ratio", "memorized_exact",
-           "float_margin"]
+__all__ = ["THRESHOLD_SQUARED", "PAPER_STRICT", "CODE_STRICT", "threshold", "nearest_two", "memorized",
+           "memorization_ratio", "memorized_exact", "exact_nearest_two", "float_margin"]
 
-#: :math:`c` on squared distances (1/3 on plain distances).
+#: :math:`c` on squared distances in the paper's experiments (1/3 on plain distances).
 THRESHOLD_SQUARED = Fraction(1, 9)
+#: The paper's Definition 2.2 is non-strict (:math:`\le`); the authors' code is strict (:math:`<`).
+PAPER_STRICT, CODE_STRICT = False, True
 #: Elements of the (chunk, N, d) difference array materialized at once.
 _CHUNK_ELEMENTS = 1 << 22
 
@@ -56,6 +65,22 @@ def _validate(samples, train) -> tuple[np.ndarray, np.ndarray]:
     if not (np.isfinite(x).all() and np.isfinite(X).all()):
         raise GMMError("samples and training set must be finite (a NaN or inf sample cannot be classified)")
     return x, X
+
+
+def threshold(c) -> Fraction:
+    r"""The constant :math:`c` as an exact Fraction (a float is converted bit for bit, a string
+    ``p/q`` or decimal read exactly); :class:`GMMError` unless :math:`0<c\le1`."""
+    try:
+        if isinstance(c, bool):
+            raise TypeError
+        if isinstance(c, float) and not math.isfinite(c):
+            raise ValueError
+        value = Fraction(c) if isinstance(c, Rational | float | str) else Fraction(float(c))
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise GMMError(f"the criterion's constant c must be a number in (0, 1], got {c!r}") from None
+    if not 0 < value <= 1:
+        raise GMMError(f"the criterion's constant c must lie in (0, 1], got {c}")
+    return value
 
 
 def nearest_two(samples, train) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -77,15 +102,18 @@ def nearest_two(samples, train) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return d1, d2, idx
 
 
-def memorized(samples, train) -> np.ndarray:
-    r"""Boolean array (S,): :math:`\lVert x-x_{(1)}\rVert^2<\frac19\lVert x-x_{(2)}\rVert^2` (strict)."""
+def memorized(samples, train, c=THRESHOLD_SQUARED, strict: bool = PAPER_STRICT) -> np.ndarray:
+    r"""Boolean array (S,): :math:`\lVert x-x_{(1)}\rVert^2\le c\lVert x-x_{(2)}\rVert^2` (the paper's
+    Definition 2.2; default :math:`c=1/9`), or :math:`<` with ``strict=True`` (the authors' code)."""
+    q = threshold(c)
     d1, d2, _ = nearest_two(samples, train)
-    return 9.0 * d1 < d2
+    lhs, rhs = float(q.denominator) * d1, float(q.numerator) * d2
+    return lhs < rhs if strict else lhs <= rhs
 
 
-def memorization_ratio(samples, train) -> float:
+def memorization_ratio(samples, train, c=THRESHOLD_SQUARED, strict: bool = PAPER_STRICT) -> float:
     """Fraction of the samples that are memorized (needs at least one sample)."""
-    flags = memorized(samples, train)
+    flags = memorized(samples, train, c, strict)
     if flags.size == 0:
         raise GMMError("the memorization ratio needs at least one sample")
     return float(flags.mean())
@@ -98,24 +126,45 @@ def _exact_row(row, d: int | None, what: str) -> tuple[Fraction, ...]:
     return out
 
 
-def memorized_exact(samples: Sequence[Sequence], train: Sequence[Sequence]) -> list[bool]:
-    r"""The same decision in exact rationals (:class:`~fractions.Fraction`; floats are converted
-    exactly, bit for bit): :math:`9\,d_{(1)}^2<d_{(2)}^2` decided without rounding."""
+def exact_nearest_two(samples: Sequence[Sequence],
+                      train: Sequence[Sequence]) -> list[tuple[Fraction, Fraction]]:
+    r"""The two smallest squared distances :math:`d_{(1)}^2\le d_{(2)}^2` of each sample to the training
+    set, exactly (:class:`~fractions.Fraction`; floats converted bit for bit). Every coordinate is put
+    over one common denominator :math:`L`, so the sums of squares are integer arithmetic divided by
+    :math:`L^2` once."""
     X = [_exact_row(r, None, "a training sample") for r in train]
     if len(X) < 2:
         raise GMMError(f"the criterion needs N >= 2 training samples (a second neighbour), got N = {len(X)}")
     d = len(X[0])
     X = [_exact_row(r, d, "a training sample") for r in X]
+    xs = [_exact_row(r, d, "a sample") for r in samples]
+    L = 1
+    for row in (*X, *xs):
+        for v in row:
+            L = math.lcm(L, v.denominator)
+    Xi = [[v.numerator * (L // v.denominator) for v in row] for row in X]
     out = []
-    for row in samples:
-        x = _exact_row(row, d, "a sample")
-        sq = sorted(sum(((a - b) ** 2 for a, b in zip(x, xi, strict=True)), Fraction(0)) for xi in X)
-        out.append(THRESHOLD_SQUARED.denominator * sq[0] < THRESHOLD_SQUARED.numerator * sq[1])
+    for row in xs:
+        x = [v.numerator * (L // v.denominator) for v in row]
+        sq = sorted(sum((a - b) * (a - b) for a, b in zip(x, xi, strict=True)) for xi in Xi)
+        out.append((Fraction(sq[0], L * L), Fraction(sq[1], L * L)))
     return out
 
 
-def float_margin(samples, train) -> np.ndarray:
-    r"""Relative margin :math:`|d_{(2)}^2-9d_{(1)}^2|/\max(d_{(2)}^2, \text{tiny})` per sample: where it
-    is above a few ulps, the float decision cannot differ from the exact one."""
+def memorized_exact(samples: Sequence[Sequence], train: Sequence[Sequence], c=THRESHOLD_SQUARED,
+                    strict: bool = PAPER_STRICT) -> list[bool]:
+    r"""The same decision in exact rationals (:class:`~fractions.Fraction`; floats are converted
+    exactly, bit for bit): :math:`d_{(1)}^2\le c\,d_{(2)}^2` (``strict``: :math:`<`) decided without
+    rounding (:func:`exact_nearest_two`)."""
+    q = threshold(c)
+    return [d1 < q * d2 if strict else d1 <= q * d2 for d1, d2 in exact_nearest_two(samples, train)]
+
+
+def float_margin(samples, train, c=THRESHOLD_SQUARED) -> np.ndarray:
+    r"""Relative margin :math:`|p\,d_{(2)}^2-q\,d_{(1)}^2|/\max(p\,d_{(2)}^2, \text{tiny})` per sample
+    (:math:`c=p/q`): where it is above a few ulps, the float decision cannot differ from the exact
+    one, and neither reading (strict or not) can differ from the other."""
+    q = threshold(c)
     d1, d2, _ = nearest_two(samples, train)
-    return np.abs(d2 - 9.0 * d1) / np.maximum(d2, np.finfo(float).tiny)
+    rhs = float(q.numerator) * d2
+    return np.abs(rhs - float(q.denominator) * d1) / np.maximum(rhs, np.finfo(float).tiny)

@@ -11,8 +11,9 @@ rest. Without an address the cluster is a ``LocalCluster`` of worker processes o
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +35,18 @@ __all__ = ["run_sweep_dask", "CONNECT_TIMEOUT"]
 CONNECT_TIMEOUT = 10
 
 
-def _client(scheduler: str | None, workers: int):
-    """(client, cluster or None): a LocalCluster of ``workers`` single-threaded processes, or the
-    scheduler at ``scheduler``."""
+@contextlib.contextmanager
+def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """The shared client of :func:`verify.sweeps.engine.dask_client` (a LocalCluster of ``workers``
+    single-threaded processes, or the scheduler at ``scheduler``; each worker's BLAS pool limited to
+    its share of the cores), its refusals as :class:`GMMError`."""
+    from ..sweeps.engine import SweepError, dask_client
+
     try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise GMMError(f"the Dask sweep needs dask.distributed ({exc})") from None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        return Client(cluster), cluster
-    try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT), None
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise GMMError(f"no Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT} s: "
-                       f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+        with dask_client(scheduler, workers, CONNECT_TIMEOUT) as client:
+            yield client
+    except SweepError as exc:
+        raise GMMError(str(exc)) from None
 
 
 def run_sweep_dask(settings: Sequence[GMMSetting], config: SweepConfig | None = None, out: Path | None = None,
@@ -69,8 +66,7 @@ def run_sweep_dask(settings: Sequence[GMMSetting], config: SweepConfig | None = 
     reused = dict.fromkeys(range(len(settings)), 0)
     phase = dict.fromkeys(range(len(settings)), "first pass")
     results: dict[int, CellResult] = {}
-    client, cluster = _client(scheduler, workers)
-    try:
+    with _client(scheduler, workers) as client:
         queue = as_completed()
         outstanding = dict.fromkeys(range(len(settings)), 0)
 
@@ -116,10 +112,6 @@ def run_sweep_dask(settings: Sequence[GMMSetting], config: SweepConfig | None = 
                 f"{record['train_seconds']:.1f} s")
             if outstanding[i] == 0:
                 advance(i)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     missing = [settings[i].key() for i in range(len(settings)) if i not in results]
     if missing:
         raise GMMError(f"the sweep ended without cells {', '.join(missing)}")

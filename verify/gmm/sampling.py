@@ -9,7 +9,7 @@ i.e. :math:`x_{t'}=\alpha_{t'}\hat x_0+\sigma_{t'}\hat\varepsilon` with
 :math:`\hat\varepsilon=(x_t-\alpha_t\hat x_0)/\sigma_t`. Start :math:`x\sim\mathcal N(0,I)` at the
 largest grid time (not rescaled); the sample is the state at the smallest grid time (0.001 on
 the paper's grid), not the last :math:`\hat x_0`. The memorization ratio is Definition 2.2 of
-:mod:`verify.gmm.criterion`.
+:mod:`verify.gmm.criterion` as the authors' code applies it (strict, :math:`c=1/9`).
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ def ddim(x0_hat: X0Fn, starts: np.ndarray, times: np.ndarray | None = None,
 
 
 def memorized(samples: np.ndarray, train: np.ndarray) -> np.ndarray:
-    """Boolean flag per sample: Definition 2.2 (:func:`verify.gmm.criterion.memorized`)."""
-    return np.asarray(criterion.memorized(samples, train), dtype=bool)
+    """Boolean flag per sample: Definition 2.2 as the authors' code applies it (:math:`c=1/9`,
+    strict; :func:`verify.gmm.criterion.memorized`, claim EDGE-DEF22-CODE)."""
+    return np.asarray(criterion.memorized(samples, train, criterion.THRESHOLD_SQUARED,
+                                          strict=criterion.CODE_STRICT), dtype=bool)
 
 
 def memorization_ratio(samples: np.ndarray, train: np.ndarray) -> float:
-    """Fraction of samples flagged by Definition 2.2 (:func:`verify.gmm.criterion.memorization_ratio`)."""
-    return float(criterion.memorization_ratio(samples, train))
+    """Fraction of samples flagged by :func:`memorized` (the authors' strict criterion)."""
+    return float(criterion.memorization_ratio(samples, train, criterion.THRESHOLD_SQUARED,
+                                              strict=criterion.CODE_STRICT))

@@ -10,7 +10,9 @@ The model (research note §2c) has means :math:`\mu_1..\mu_M`, one shared standa
 * ε-prediction loss :math:`L=\frac1{NR}\sum_{i,r}\lVert\hat\varepsilon(x_{ir},t_i)-\varepsilon_{ir}\rVert^2`
   (sum over coordinates), with :math:`\hat\varepsilon-\varepsilon=\frac{\alpha}{\sigma}(x_0-\hat x_0)`;
 * analytic gradients in numpy (:func:`loss_and_grad`, derived by hand through the softmax and
-  checked against finite differences in the tests);
+  checked against finite differences in the tests); :func:`train` runs the same formulas as
+  :func:`loss_and_grad_fast` (batch rows last, no temporaries, logits floored at
+  :data:`LOGIT_FLOOR` below their maximum), equal to :func:`loss_and_grad` to rounding (tested);
 * ``optax.chain(adam(lr, 0.9, 0.999, 1e-8), ema(0.99))``: Adam's update is then smoothed by a
   debiased exponential moving average of the *updates* (``optax.ema`` with its default
   ``debias=True``: :math:`e_k=\beta e_{k-1}+(1-\beta)u_k`, output :math:`e_k/(1-\beta^k)`), not of
@@ -35,10 +37,17 @@ schedule shape. Measured against 50 000-step runs (R = 8) on d = 20, K = 3, N = 
 agrees within 0.12 (binomial s.e. of 50 samples: up to 0.07) and the learned :math:`s` within 0.02
 for every M; R = 2, 8 and 100 draws agree as closely (benchmarks/README.md).
 :meth:`TrainingConfig.paper` is the authors' uncompressed schedule.
+
+**Rounding.** From :math:`s=10^{-3}` the dynamics amplify rounding without bound: a one-ulp change
+of the initial :math:`s` moves single memorization ratios of the EDGE-PT cell by up to 0.08 and
+:math:`M_{1/2}/N` by about 0.007 (benchmarks/README.md, issue 14). A result is reproducible bit for
+bit on one machine and library build, not across them; the evidence is the curve, not its last
+digits.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -49,7 +58,7 @@ from .data import GMMData, GMMError, paper_grid, process
 from .denoisers import MixtureDenoiser
 
 __all__ = ["TrainingConfig", "TrainingResult", "Adam", "UpdateEMA", "wsd_learning_rate", "init_means",
-           "loss_and_grad", "train", "DEFAULT_DRAWS", "DEFAULT_STEPS"]
+           "loss_and_grad", "loss_and_grad_fast", "train", "DEFAULT_DRAWS", "DEFAULT_STEPS"]
 
 #: Noise draws per training point and step (the authors: 100). Measured: R = 8 keeps the benchmark
 #: case (d = 50, N = 200, M = 160, 5 000 steps) well under 60 s on two shared cores.
@@ -58,6 +67,14 @@ DEFAULT_DRAWS = 8
 DEFAULT_STEPS = 5000
 #: The authors' number of steps, emulated by :meth:`TrainingConfig.compressed`.
 PAPER_STEPS = 50_000
+
+
+#: Floor of the shifted logits in :func:`loss_and_grad_fast`: a component whose weight is below
+#: :math:`e^{-60}\approx9\cdot10^{-27}` of the largest gets that weight instead, a relative change of any
+#: weighted sum of at most :math:`M e^{-60}` (below double rounding for :math:`M<10^{10}`). It keeps
+#: ``exp`` off its slow underflow path and the products off subnormal numbers: a memorizing model
+#: (s near 0) has nearly all logits below :math:`-10^3`.
+LOGIT_FLOOR = -60.0
 
 
 @dataclass(frozen=True)
@@ -197,6 +214,48 @@ class UpdateEMA:
         return out
 
 
+class _AdamEMA:
+    r""":class:`Adam` then :class:`UpdateEMA` for the two parameters of :func:`train` — the means
+    (updated in place, no temporaries) and the scalar :math:`s` (Python floats) — with the same
+    operations in the same order as the two classes (equal bit for bit in float64, tested)."""
+
+    def __init__(self, shape: tuple[int, ...], config: TrainingConfig, dtype: np.dtype) -> None:
+        self.b1, self.b2, self.eps, self.decay = config.b1, config.b2, config.eps, config.ema_decay
+        self.m, self.v, self.e, self.t, self.u = (np.zeros(shape, dtype=dtype) for _ in range(5))
+        self.ms = self.vs = self.es = 0.0
+        self.count = 0
+
+    def step(self, means: np.ndarray, grad: np.ndarray, std: float, grad_std: float, lr: float) -> float:
+        """Apply one update to ``means`` in place; return the updated ``std``."""
+        self.count += 1
+        b1, b2, decay = self.b1, self.b2, self.decay
+        c1, c2, debias = 1.0 - b1**self.count, 1.0 - b2**self.count, 1.0 - decay**self.count
+        m, v, e, t, u = self.m, self.v, self.e, self.t, self.u
+        m *= b1
+        np.multiply(grad, 1.0 - b1, out=t)
+        m += t
+        v *= b2
+        np.multiply(grad, grad, out=t)
+        t *= 1.0 - b2
+        v += t
+        np.divide(m, c1, out=u)
+        u *= -lr
+        np.divide(v, c2, out=t)
+        np.sqrt(t, out=t)
+        t += self.eps
+        u /= t
+        e *= decay
+        u *= 1.0 - decay
+        e += u
+        np.divide(e, debias, out=u)
+        means += u
+        self.ms = self.ms * b1 + (1.0 - b1) * grad_std
+        self.vs = self.vs * b2 + (1.0 - b2) * (grad_std * grad_std)
+        us = -lr * (self.ms / c1) / (math.sqrt(self.vs / c2) + self.eps)
+        self.es = self.es * decay + (1.0 - decay) * us
+        return std + self.es / debias
+
+
 def init_means(train: np.ndarray, M: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``PMEM``: M distinct training rows (all rows plus M - N with replacement when M > N)."""
     N = len(train)
@@ -285,6 +344,103 @@ def loss_and_grad(means: np.ndarray, std: float, x0: np.ndarray, alpha: np.ndarr
     return loss, dmeans, dstd
 
 
+class _Transposed:
+    """Buffers of :func:`loss_and_grad_fast` (batch rows last; large temporaries cost page faults)."""
+
+    def __init__(self, x0: np.ndarray, M: int) -> None:
+        B, d = x0.shape
+        dtype = x0.dtype
+        self.x0, self.M = x0, M
+        self.x0T = np.ascontiguousarray(x0.T)  # (d, B)
+        self.aug = np.empty((d + 1, B), dtype=dtype)  # [a x / tau2; a^2 / tau2]^T
+        self.augm = np.empty((M, d + 1), dtype=dtype)  # [mu, -|mu|^2/2]
+        self.L, self.W, self.H = (np.empty((M, B), dtype=dtype) for _ in range(3))
+        self.mbar, self.r, self.t1 = (np.empty((d, B), dtype=dtype) for _ in range(3))
+        self.dm, self.dm2 = np.empty((M, d), dtype=dtype), np.empty((M, d), dtype=dtype)
+        self.rows = np.empty((B, d), dtype=dtype)
+
+    def fits(self, x0: np.ndarray, M: int) -> bool:
+        return self.x0 is x0 and self.M == M
+
+
+def loss_and_grad_fast(means: np.ndarray, std: float, x0: np.ndarray, alpha: np.ndarray, sigma: np.ndarray,
+                       eps: np.ndarray, work: _Transposed | None = None) -> tuple[float, np.ndarray, float]:
+    r""":func:`loss_and_grad` (the same formulas and arguments), arranged for speed; it agrees with
+    :func:`loss_and_grad` to rounding (tested), not bit for bit: the sums run in another order.
+
+    Every (B, ·) array is held transposed, batch rows last: the logits, weights and :math:`q` are
+    (M, B) and the residuals (d, B), so the softmax maximum and normaliser and the sums over
+    coordinates are sums of contiguous rows, and all temporaries live in the workspace. The logits'
+    scale :math:`\alpha_b/\tau_b^2` is folded into the right factor
+    :math:`[\alpha_bx_b/\tau_b^2;\ \alpha_b^2/\tau_b^2]`, whose first block is needed again, and
+    they are floored at :data:`LOGIT_FLOOR` below their maximum. With
+    :math:`e_b=\langle c_bG_b,\bar\mu_b\rangle` (already needed for :math:`q`) the first
+    :math:`s`-term is
+    :math:`\sum_b\tfrac{\alpha_b}{\tau_b^2}\langle c_bG_b,x_b\rangle-\sum_b\tfrac{\alpha_b^2}{\tau_b^2}e_b`.
+    Dot products and matrix-vector products are numpy's own sums, not BLAS: a threaded BLAS splits
+    those along the summed axis, so their rounding would depend on the number of threads (the
+    matrix products split only along their outputs)."""
+    B, d = x0.shape
+    M = len(means)
+    dtype = x0.dtype
+    if work is None or not work.fits(x0, M):
+        work = _Transposed(x0, M)
+    L, W, H, mbar, r, t1 = work.L, work.W, work.H, work.mbar, work.r, work.t1
+    a = np.asarray(alpha, dtype=dtype)
+    s = np.asarray(sigma, dtype=dtype)
+    v = std * std
+    inv_tau2 = 1.0 / (a * a * v + s * s)  # (B,)
+    ait = a * inv_tau2
+    a2t = a * ait
+    # logits -|x - a mu|^2 / (2 tau2) up to the column constant |x|^2 / (2 tau2): [mu, -|mu|^2/2] times
+    # [a x / tau2; a^2 / tau2], x = a x0 + s eps; xs = (a x / tau2)^T is needed again below
+    xs = work.aug[:d]
+    np.multiply(work.x0T, a2t, out=xs)
+    np.multiply(eps.T, s * ait, out=t1)
+    xs += t1
+    work.aug[d] = a2t
+    augm = work.augm
+    augm[:, :d] = means
+    np.einsum("md,md->m", means, means, out=augm[:, d])
+    augm[:, d] *= -0.5
+    np.matmul(augm, work.aug, out=L)
+    L -= L.max(axis=0)
+    np.maximum(L, LOGIT_FLOOR, out=L)
+    np.exp(L, out=W)
+    W *= 1.0 / W.sum(axis=0)
+    np.matmul(means.T, W, out=mbar)  # mbar^T
+    c = s * s * inv_tau2
+    ratio = a / s
+    np.multiply(mbar, c, out=r)  # x0_hat = c mbar + g x, g x = v xs
+    np.multiply(xs, v, out=t1)
+    r += t1
+    np.subtract(work.x0T, r, out=r)
+    r *= ratio  # (eps_hat - eps)^T
+    flat = r.reshape(-1)
+    loss = float(np.einsum("i,i->", flat, flat)) / B
+    cG = r
+    cG *= (-2.0 / B) * ratio * c  # (c dL/dx0_hat)^T
+    np.matmul(means, cG, out=H)
+    np.multiply(cG, mbar, out=t1)
+    e = t1.sum(axis=0)  # <c G_b, mbar_b>
+    H -= e
+    H *= W  # q
+    dm, rows = work.dm, work.rows
+    np.copyto(rows, cG.T)  # products over the batch are faster with the batch axis first on the right
+    np.matmul(W, rows, out=dm)
+    np.copyto(rows, xs.T)
+    np.matmul(H, rows, out=work.dm2)
+    dm += work.dm2
+    np.multiply(means, np.einsum("mb,b->m", H, a2t)[:, None], out=work.dm2)
+    dm -= work.dm2
+    # d/dv through c and g at fixed weights: (a s^2 / tau2^2) <G, x - a mbar>, G = cG / c
+    direct = float(np.einsum("i,i->", flat, xs.reshape(-1))) - float(np.einsum("b,b->", a2t, e))
+    H *= L
+    through = -float(np.einsum("b,b->", H.sum(axis=0), a2t))
+    dstd = 2.0 * std * (direct + through)
+    return loss, dm.copy(), dstd
+
+
 def train(data: GMMData, M: int, config: TrainingConfig | None = None, seed: int | None = None,
           progress: Callable[[int, int, float], None] | None = None) -> TrainingResult:
     r"""Train the :math:`M`-component denoiser on ``data.train`` (seeded: the initial subset, the
@@ -305,12 +461,11 @@ def train(data: GMMData, M: int, config: TrainingConfig | None = None, seed: int
         raise GMMError(f"schedule {config.schedule} is not finite with sigma > 0 on the training times")
     R = int(config.draws)
     x0 = np.repeat(train_x, R, axis=0).astype(dtype)  # (N R, d), row i*R + r
-    work = _Workspace(N * R, M, d, dtype)
+    work = _Transposed(x0, M)
     noise = np.empty((N * R, d), dtype=dtype)
-    adam = Adam([means.shape, ()], config.b1, config.b2, config.eps, dtype)
-    ema = UpdateEMA([means.shape, ()], config.ema_decay, dtype)
+    optimizer = _AdamEMA(means.shape, config, dtype)
     lrs = wsd_learning_rate(np.arange(config.steps), config.steps, config.peak_lr, config.final_lr,
-                            config.warmup_fraction)
+                            config.warmup_fraction).tolist()
     history = np.empty(config.steps)
     started = time.perf_counter()
     for k in range(config.steps):
@@ -318,11 +473,9 @@ def train(data: GMMData, M: int, config: TrainingConfig | None = None, seed: int
         a = np.repeat(alpha_grid[ti], R)
         s = np.repeat(sigma_grid[ti], R)
         rng.standard_normal(out=noise, dtype=dtype)
-        loss, gm, gs = loss_and_grad(means, std, x0, a, s, noise, work)
+        loss, gm, gs = loss_and_grad_fast(means, std, x0, a, s, noise, work)
         history[k] = loss
-        um, us = ema.update(adam.update([gm, np.asarray(gs, dtype=dtype)], float(lrs[k])))
-        means += um
-        std += float(us)
+        std = optimizer.step(means, gm, std, gs, lrs[k])
         if progress is not None and ((k + 1) % config.log_every == 0 or k + 1 == config.steps):
             progress(k + 1, config.steps, loss)
     seconds = time.perf_counter() - started

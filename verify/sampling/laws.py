@@ -237,6 +237,7 @@ def run_sweep(schedule, method: str, data: Any, starts: np.ndarray, steps: Seque
 _STATISTICS: dict[str, Callable[..., np.ndarray]] = {
     "median": lambda a, axis: np.median(a, axis=axis),
     "q90": lambda a, axis: np.quantile(a, 0.9, axis=axis),
+    "mean": lambda a, axis: np.mean(a, axis=axis),  # the in-law reading (verify.sampling.wasserstein)
 }
 
 

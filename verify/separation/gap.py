@@ -38,7 +38,7 @@ import numpy as np
 from .scores import MixtureLaw, SeparationError, coefficients, empirical_score, gmm_score
 
 __all__ = ["DEPARTURE", "GapCell", "mixture_law", "loss_gap", "reverse_fisher", "asymptote",
-           "nearest_neighbour", "departure", "scan_cell", "t95", "s_grid"]
+           "nearest_neighbour", "departure", "scan_cell", "t95", "s_grid", "log_trapezoid", "min_separation"]
 
 #: The gap "leaves the asymptote" where gap / asymptote drops below this.
 DEPARTURE = 0.9
@@ -106,6 +106,15 @@ def asymptote(s: Any, eigenvalues: Sequence[float]) -> np.ndarray:
                          for v in np.atleast_1d(np.asarray(s, dtype=float))])
 
 
+def log_trapezoid(s: Sequence[float], values: Sequence[float]) -> float:
+    r""":math:`\int_{s_0}^{s_m}g(s)\,ds` by the trapezoid rule in :math:`u=\log s` on the given (increasing)
+    grid: :math:`\int g(s)\,s\,du` (the gap is close to :math:`d/s` at small ``s``, so :math:`g\,s` is
+    nearly flat in u)."""
+    u = np.log(np.asarray(s, dtype=float))
+    h = np.asarray(s, dtype=float) * np.asarray(values, dtype=float)
+    return float(np.sum((h[1:] + h[:-1]) / 2 * np.diff(u)))
+
+
 def nearest_neighbour(data: np.ndarray) -> float:
     """Mean over training points of the distance to their nearest other training point."""
     sq = (data**2).sum(axis=1)
@@ -158,6 +167,10 @@ class GapCell:
     departure: float | None = None
     reverse: list[float] = field(default_factory=list)  # E_D reverse Fisher (optional)
     reverse_half: list[float] = field(default_factory=list)
+    #: the gap of each data set at each s (datasets x len(s)) and each data set's mean NN distance: what
+    #: E_D is estimated from, kept for integrals and resampling over data sets (not in :meth:`to_json`)
+    per_dataset: list[list[float]] = field(default_factory=list, repr=False)
+    nn_per_dataset: list[float] = field(default_factory=list, repr=False)
 
     @property
     def normalized(self) -> np.ndarray:
@@ -179,6 +192,7 @@ class GapCell:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
+        del out["per_dataset"], out["nn_per_dataset"]
         out["normalized"] = self.normalized.tolist()
         out["departure_ratio"] = self.departure_ratio
         return out
@@ -207,7 +221,8 @@ def scan_cell(d: int, K: int, n: int, s: Sequence[float], datasets: int, draws: 
     cell = GapCell(d, K, n, [float(v) for v in s], gap, [h for _, h in stats], asym, float(np.mean(nn)),
                    min_separation(law) / math.sqrt(d), datasets, draws,
                    reverse=[t95(rev[:, j])[0] for j in range(len(s))] if reverse else [],
-                   reverse_half=[t95(rev[:, j])[1] for j in range(len(s))] if reverse else [])
+                   reverse_half=[t95(rev[:, j])[1] for j in range(len(s))] if reverse else [],
+                   per_dataset=gaps.tolist(), nn_per_dataset=[float(v) for v in nn])
     cell.departure = departure(cell.s, gap, asym)
     return cell
 

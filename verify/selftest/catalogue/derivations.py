@@ -9,6 +9,7 @@ _F = "derivations/fields.py"
 _S = "derivations/schedules.py"
 _C = "derivations/conventions.py"
 _ST = "derivations/stochastic.py"
+_SE = "derivations/stochastic_endpoint.py"
 
 MUTANTS: list[Mutant] = [
     Mutant("DER-LOGIT-TEMPERATURE", "derivations", _F,
@@ -38,7 +39,7 @@ MUTANTS: list[Mutant] = [
     Mutant("DER-DRIFT-DIRECTION", "derivations", _F,
            '        sign = {"backward": -1, "forward": 1}[direction]',
            '        sign = {"backward": 1, "forward": -1}[direction]',
-           ("LLY25-T2",),
+           ("LLY25-T2-DELTA", "LLY25-T2"),
            "stochastic drifts swapped: b + zeta s for the sampler run with t decreasing",
            kind="direction"),
     Mutant("DER-SNR-MAP", "derivations", _S,
@@ -50,7 +51,7 @@ MUTANTS: list[Mutant] = [
     Mutant("DER-SIGMA2-SIGN", "derivations", _S,
            "        s2 = self.beta**2 + self.gamma**2\n",
            "        s2 = self.beta**2 - self.gamma**2\n",
-           ("LLY25-P1", "LLY25-T2"),
+           ("LLY25-P1", "LLY25-T2-DELTA", "LLY25-T2"),
            "sigma^2 = beta^2 - gamma^2",
            kind="sign"),
     Mutant("DER-CONV-FM-TIME", "derivations", _C,
@@ -80,13 +81,26 @@ MUTANTS: list[Mutant] = [
     Mutant("DER-ITO-DIFFUSION", "derivations", _ST,
            "        return -f * sp.diff(phi, _Z) + zeta * sp.diff(phi, _Z, 2)",
            "        return -f * sp.diff(phi, _Z) + 2 * zeta * sp.diff(phi, _Z, 2)",
-           ("LLY25-T2",),
+           ("LLY25-T2-DELTA", "LLY25-T2"),
            "Ito generator with the diffusion term doubled (2 zeta instead of zeta for sqrt(2 zeta) dW)",
            kind="factor"),
     Mutant("DER-ENDPOINT-VARIANCE", "derivations", _ST,
            "    var = _definite(2 * zeta * jac / A_u**2, _UD, u1)",
            "    var = _definite(zeta * jac / A_u**2, _UD, u1)",
-           ("LLY25-T2",),
+           ("LLY25-T2-DELTA", "LLY25-T2"),
            "closed-form endpoint variance with zeta instead of 2 zeta",
            kind="factor"),
+    Mutant("DER-ENDPOINT-NOISE-STRICT", "derivations", "verify/checks/stochastic.py",
+           "    return bool(limit_variance > 0)",
+           "    return bool(limit_variance >= 0)",
+           ("LLY25-T2",),
+           "the 2025 reading's Gaussian noise in the endpoint counted at variance 0 (>= 0 instead of > 0)",
+           kind="direction"),
+    Mutant("DER-ERROR-SHIFT-CONTRACTION", "derivations", _SE,
+           '    shift = sp.simplify(sp.limit(-g / a, T, 0, "+"))',
+           '    shift = sp.simplify(sp.limit(-g / (a - zeta / schedule.sigma**2), T, 0, "+"))',
+           ("LLY25-ESTERR",),
+           "critical error under the SDE: the probability-flow shift -g sigma/sigma' (the score term's "
+           "contraction zeta/sigma^2 dropped)",
+           kind="dropped"),
 ]

@@ -13,6 +13,7 @@ _DE = "verify/sampling/decomposition.py"
 _FI = "verify/sampling/fitting.py"
 _DD = "derivations/discretization.py"
 _DS = "derivations/estimation.py"
+_WA = "verify/sampling/wasserstein.py"
 
 MUTANTS: list[Mutant] = [
     Mutant("SAMP-GRID-OFF-BY-ONE", "sampling", _CO,
@@ -81,4 +82,10 @@ MUTANTS: list[Mutant] = [
            ("LLY25-C2", "LLY25-T3"),
            "Eq. 9 shift lim +g sigma/sigma' instead of -g sigma/sigma' (critical: +1 instead of -1)",
            kind="sign"),
+    Mutant("SAMP-LAW-REFERENCE", "sampling", _WA,
+           "    ref = sweep.nearest[-1]",
+           "    ref = sweep.nearest[0]",
+           ("LLY26-T2-LAW", "LLY26-T3-LAW"),
+           "in-law bound: the oracle's atoms read from the coarsest step size instead of the finest",
+           kind="grid"),
 ]
