@@ -19,7 +19,7 @@ report gives the same text); it reads the report defensively (a field may be abs
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = ["findings_markdown", "claim_anchor", "plainly_verified", "FINDINGS_FILE", "MAX_BOUNDS"]
@@ -282,6 +282,20 @@ def _settings_line(report: Mapping[str, Any]) -> str:
             + (f" ({_md(settings)})" if settings else ""))
 
 
+#: Characters of a claim's headline in the at-a-glance table.
+GLANCE_CHARS = 150
+
+
+def _glance(entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The at-a-glance table of one paper: id, verdict and the headline of each listed claim (the
+    five-minute read; the entries below it give conditions, counterexamples and constants)."""
+    rows = ["| claim | verdict | in one line |", "|---|---|---|"]
+    for entry in entries:
+        headline = _md(_clip(_text(entry.get("summary")), GLANCE_CHARS)).replace("|", "\\|")
+        rows.append(f"| {_md(_text(entry.get('id')))} | {_md(_text(entry.get('status')))} | {headline} |")
+    return [*rows, ""]
+
+
 def findings_markdown(report: Mapping[str, Any], *, link: Callable[[str], str | None] | None = None,
                       link_text: str = "report", report_link: str | None = "report.md",
                       source: str = "") -> str:
@@ -320,7 +334,8 @@ def findings_markdown(report: Mapping[str, Any], *, link: Callable[[str], str | 
         lines += [source, ""]
     lines += ["Every claim that is not plainly `verified`: what was found, the condition under which "
               "the statement holds, exact counterexamples, measured constants against their tolerance, "
-              "the reading that reproduces a paper's number."
+              "the reading that reproduces a paper's number. Each paper opens with a table of one line per "
+              "claim (the five-minute read); the entries under it give the details."
               + (f" The evidence is in [report.md]({report_link})." if report_link else ""), ""]
     failed = report.get("checker_failed")
     if isinstance(failed, list) and failed:
@@ -338,7 +353,9 @@ def findings_markdown(report: Mapping[str, Any], *, link: Callable[[str], str | 
             lines += [f"All {len(group)} claim{'s' if len(group) != 1 else ''} verified with nothing to "
                       f"note: {_md(', '.join(quiet))}.", ""]
             continue
-        for entry, siblings in _ordered(shown, ids):
+        ordered = _ordered(shown, ids)
+        lines += _glance(entry for entry, _ in ordered)
+        for entry, siblings in ordered:
             lines += _entry_lines(entry, link(_text(entry.get("id"))), link_text, siblings, said)
         if quiet:
             lines += [f"Verified with nothing to note: {_md(', '.join(quiet))}.", ""]
