@@ -306,20 +306,22 @@ def small_s_expectation(points: int = 4, digits: int = 40, seed: int = 6) -> lis
     return out
 
 
+def _mpf(v: Fraction | mpmath.mpf) -> mpmath.mpf:
+    """``v`` as an mpf at the current precision; a Python float is refused (precision discipline)."""
+    if isinstance(v, float):
+        raise TypeError("a Python float reached high-precision code; pass Fractions or mpf")
+    if isinstance(v, Fraction):
+        return mpmath.mpf(v.numerator) / v.denominator
+    return mpmath.mpf(v)
+
+
 def small_s_asymptote(s: Fraction | mpmath.mpf, eigenvalues: list[Fraction] | list[mpmath.mpf]) -> mpmath.mpf:
     r""":math:`\sum_j\big(\sigma_s^{-2}-(\alpha_s^2\lambda_j+\sigma_s^2)^{-1}\big)` in mpmath at the
     current precision (Fractions or mpf in; Python floats rejected)."""
 
-    def mpf(v):
-        if isinstance(v, float):
-            raise TypeError("a Python float reached high-precision code; pass Fractions or mpf")
-        if isinstance(v, Fraction):
-            return mpmath.mpf(v.numerator) / v.denominator
-        return mpmath.mpf(v)
-
-    sv = mpf(s)
+    sv = _mpf(s)
     a2, var = mpmath.exp(-sv), -mpmath.expm1(-sv)
-    return mpmath.fsum(1 / var - 1 / (a2 * mpf(lam) + var) for lam in eigenvalues)
+    return mpmath.fsum(1 / var - 1 / (a2 * _mpf(lam) + var) for lam in eigenvalues)
 
 
 def reverse_gap_is_fisher(points: int = 3, digits: int = 40, seed: int = 7) -> SymbolicResult:
@@ -397,15 +399,8 @@ def integrated_asymptote(t0: Fraction | mpmath.mpf, t1: Fraction | mpmath.mpf,
     r""":math:`\int_{t_0}^{t_1}\sum_j(\sigma_s^{-2}-(\alpha_s^2\lambda_j+\sigma_s^2)^{-1})\,ds` in mpmath at
     the current precision, from the derived antiderivative (Fractions or mpf in; floats rejected)."""
 
-    def mpf(v):
-        if isinstance(v, float):
-            raise TypeError("a Python float reached high-precision code; pass Fractions or mpf")
-        if isinstance(v, Fraction):
-            return mpmath.mpf(v.numerator) / v.denominator
-        return mpmath.mpf(v)
-
     F = sp.lambdify((_S, _LAM), _antiderivative(), "mpmath")
-    return mpmath.fsum(F(mpf(t1), mpf(lam)) - F(mpf(t0), mpf(lam)) for lam in eigenvalues)
+    return mpmath.fsum(F(_mpf(t1), _mpf(lam)) - F(_mpf(t0), _mpf(lam)) for lam in eigenvalues)
 
 
 def duplicate_identities(points: int = 3, digits: int = 40, seed: int = 8) -> list[SymbolicResult]:
