@@ -68,7 +68,7 @@ from ..verdicts import Bound, ClaimResult, Evidence, ExactZero, Verdict, decide
 from . import reused_within_a_run
 from .falsification import search_evidence
 
-__all__ = ["ALPHA_TEST", "check_lly26_t2", "check_lly26_t3", "study"]
+__all__ = ["ALPHA_TEST", "check_lly26_t2", "check_lly26_t3", "exponent_agrees", "study"]
 
 #: Family-wise significance level of the Gaussian-term tests of one schedule.
 ALPHA_TEST = 0.001
@@ -198,7 +198,7 @@ def _text(x: Any) -> str:
     return "oo (exact)" if x == sp.oo else sp.sstr(x)
 
 
-def _agrees(fit: ExponentFit, predicted: Any) -> bool:
+def exponent_agrees(fit: ExponentFit, predicted: Any) -> bool:
     """The fit's interval contains the prediction; for an exact last step (+oo) the statistic
     decays faster than any power: it reaches the float64 floor and its resolved local slopes
     increase."""
@@ -228,7 +228,7 @@ def _law_evidence(st: Study, name: str, predicted_key: str) -> Evidence:
     pred = st.predictions[name]
     p_pred = pred[predicted_key]
     ls = pred["last_step"]
-    ok_fit = _agrees(med, p_pred)
+    ok_fit = exponent_agrees(med, p_pred)
     trend = _trend(const, sw.h)
     bounded = trend is None or trend >= C_TREND_TOLERANCE
     sqrt_law = _num(pred["p"]) >= 0.5
@@ -500,7 +500,7 @@ def check_lly26_t2(ctx: RunContext) -> ClaimResult:
         rows, ok = [], True
         for name, (_sw, fit) in cells.items():
             pred = st.predictions[name]["deterministic"]
-            agree = _agrees(fit, pred)
+            agree = exponent_agrees(fit, pred)
             ok = ok and agree
             rows.append(f"{name}: " + ("floor" if fit.slope is None else
                                        f"{fit.slope:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]")
@@ -510,7 +510,7 @@ def check_lly26_t2(ctx: RunContext) -> ClaimResult:
             passed=True if ok else None,
             detail=f"{st.settings.builtin_starts} Gaussian starts, K = "
                    f"{', '.join(map(str, st.settings.steps))}: " + "; ".join(rows),
-            bound=Bound(sum(not _agrees(fit, st.predictions[name]["deterministic"])
+            bound=Bound(sum(not exponent_agrees(fit, st.predictions[name]["deterministic"])
                             for name, (_sw, fit) in cells.items()), 0,
                         quantity="schedules whose 95 % interval misses the derived exponent")))
     for name in st.names:

@@ -58,6 +58,7 @@ __all__ = [
     "SINGULAR_START",
     "sweep_schedule",
     "start_time",
+    "last_margin",
     "gaussian_data",
     "exact_rows",
     "Sweep",
@@ -167,7 +168,7 @@ class Sweep:
         return self.margin >= self.margin_needed[:, None]
 
 
-def _last_margin(Z: np.ndarray, X: np.ndarray, alpha: float, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+def last_margin(Z: np.ndarray, X: np.ndarray, alpha: float, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """Gap between the two largest logits at the last step, and the leading atom, per row."""
     S = (alpha * (Z @ X.T) - 0.5 * alpha * alpha * (X * X).sum(1)) / (sigma * sigma)
     if S.shape[1] == 1:
@@ -216,7 +217,7 @@ def run_sweep(schedule, method: str, data: Any, starts: np.ndarray, steps: Seque
         diverged[r] = run.diverged
         h = spec.h
         co = co_all.floats([h])
-        margin[r], _ = _last_margin(run.trace["Z"][-1], X, co["alpha"][0], co["sigma"][0])
+        margin[r], _ = last_margin(run.trace["Z"][-1], X, co["alpha"][0], co["sigma"][0])
         if determ is not None:
             # remove the last step's noise: the rest is the deterministic part of the endpoint
             atom = ((run.trace["m"][-1][:, None, :] - X[None]) ** 2).sum(-1).argmin(1)

@@ -134,7 +134,7 @@ def measure_cell(name: str, K: int, first: int, stop: int, *, data: np.ndarray, 
     last-step logit margin and the divergence flag, and the margin :math:`G(h)` of the cell, as in
     :func:`verify.sampling.laws.run_sweep`. A pure function of its arguments."""
     from ..sampling.coefficients import compiled_schedule
-    from ..sampling.laws import _last_margin, start_time, sweep_schedule
+    from ..sampling.laws import last_margin, start_time, sweep_schedule
     from ..sampling.samplers import SamplerSpec, run_sampler
 
     schedule = sweep_schedule(name)
@@ -151,7 +151,7 @@ def measure_cell(name: str, K: int, first: int, stop: int, *, data: np.ndarray, 
         dev = np.sqrt(np.nan_to_num(D2, nan=np.inf).min(1))
     h = spec.h
     co = compiled_schedule(schedule, method).floats([h])
-    margin, _ = _last_margin(run.trace["Z"][-1], X, co["alpha"][0], co["sigma"][0])
+    margin, _ = last_margin(run.trace["Z"][-1], X, co["alpha"][0], co["sigma"][0])
     # G(h) of verify.sampling.laws.run_sweep (the neglected weights move the last step <= sqrt h)
     needed = math.log(max(1.0, float(h) * abs(co["c"][0])) * max(len(X) - 1, 1) * max(dmax, 1e-300)
                       / math.sqrt(float(h)))
@@ -194,7 +194,7 @@ def summarize(run: SweepRun, X: np.ndarray, method: str, schedules: Sequence[str
     fits them, against the derived prediction."""
     import sympy as sp
 
-    from ..checks.discretization import _agrees
+    from ..checks.discretization import exponent_agrees
     from ..sampling.laws import fit_exponent, predicted_exponents, sqrt_h_constant, sweep_schedule
 
     key = "deterministic" if method == "euler" else "total"
@@ -207,7 +207,8 @@ def summarize(run: SweepRun, X: np.ndarray, method: str, schedules: Sequence[str
         pred = predicted_exponents(sweep_schedule(name), method)
         out.append({"schedule": name, "t_start": str(sw.t_start), "h": [float(v) for v in sw.h],
                     "predicted": sp.sstr(pred[key]), "p_sigma": sp.sstr(pred["p"]),
-                    "agrees": bool(_agrees(med, pred[key])), "median": _fit_json(med), "q90": _fit_json(q90),
+                    "agrees": bool(exponent_agrees(med, pred[key])),
+                    "median": _fit_json(med), "q90": _fit_json(q90),
                     "C": const.C, "C_all": const.C_all, "C_per_h": list(const.per_h),
                     "below_margin": list(const.excluded), "diverged": int(sw.diverged.sum())})
     return out
