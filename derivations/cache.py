@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 __all__ = ["cache_dir", "code_version", "cached", "lookup", "persistent", "fingerprint", "exact_blob",
-           "disable", "clear"]
+           "disable", "clear", "tree_key", "simplified", "common_subexpressions"]
 
 T = TypeVar("T")
 
@@ -217,6 +217,39 @@ def persistent(namespace: str) -> Callable[[Callable[..., T]], Callable[..., T]]
         return wrapper
 
     return decorate
+
+
+def tree_key(*values: Any) -> str:
+    """A short key for :func:`cached` that the values determine: the SHA-256 of their
+    :func:`fingerprint` (SymPy trees by ``srepr``, so any change of the tree, its assumptions
+    included, gives another key)."""
+    return hashlib.sha256(fingerprint(values).encode()).hexdigest()
+
+
+def simplified(expr: Any) -> Any:
+    """``sympy.simplify(expr)``, kept in the persistent cache under the ``srepr`` of ``expr``
+    (:func:`tree_key`): a pure function of the input tree and the SymPy version."""
+    import sympy as sp
+
+    expr = sp.sympify(expr)
+    if cache_dir() is None:
+        return sp.simplify(expr)
+    return cached("simplify", tree_key(expr), lambda: sp.simplify(expr))
+
+
+def common_subexpressions(exprs: Any) -> Any:
+    """``sympy.cse(exprs, list=False)``, kept in the persistent cache under the ``srepr`` of
+    ``exprs``: pass it as ``lambdify(..., cse=common_subexpressions)`` for the very code that
+    ``cse=True`` generates."""
+    import sympy as sp
+
+    if cache_dir() is None:
+        return sp.cse(exprs, list=False)
+    try:
+        key = tree_key(exprs)
+    except Unkeyable:
+        return sp.cse(exprs, list=False)
+    return cached("cse", key, lambda: sp.cse(exprs, list=False))
 
 
 def clear() -> int:

@@ -78,6 +78,13 @@ __all__ = [
     "accumulated_error_bound",
     "cross_term",
     "training_excess",
+    "order_at_zero",
+    "ExcessIntegral",
+    "excess_integral",
+    "accumulated_error_limit",
+    "RotationExample",
+    "rotation_example",
+    "inverse_density_blowup",
 ]
 
 #: The exponent of the growing profile.
@@ -322,6 +329,14 @@ def _limit_at_zero(expr_t: sp.Expr, template_u: sp.Expr | None) -> tuple[sp.Expr
     return sp.limit(expr_t, T, 0, "+"), "sympy limit t -> 0+"
 
 
+@persistent("estimation.shift_closed_form")
+def _shift_closed_form(expr: sp.Expr, template_u: sp.Expr | None) -> tuple[sp.Expr, sp.Expr, str]:
+    """The simplified shift expression and its limit :math:`t\to0^+` (symbolic only; cached)."""
+    expr = sp.simplify(expr) if not expr.has(sp.sin, sp.cos) else expr
+    limit, how = _limit_at_zero(expr, template_u)
+    return expr, limit, how
+
+
 @lru_cache(maxsize=128)
 def error_shift(schedule: Schedule, profile: str | sp.Expr, kappa: sp.Expr | None = None) -> ShiftLimit:
     r""":math:`\lim_{t\to0^+} -g(t)\,\sigma/\dot\sigma`: bounded 0, critical :math:`-1` (a critical
@@ -334,8 +349,7 @@ def error_shift(schedule: Schedule, profile: str | sp.Expr, kappa: sp.Expr | Non
     template_u = None if tpl is None else -_SIG ** (tpl[0] + 1) * _DSIG ** (tpl[1] - 1)
     if template_u is not None:
         expr = template_u.subs({_SIG: sig, _DSIG: dsig})
-    expr = sp.simplify(expr) if not expr.has(sp.sin, sp.cos) else expr
-    limit, how = _limit_at_zero(expr, template_u)
+    expr, limit, how = _shift_closed_form(expr, template_u)
     checks = []
     for lab, sub in _kappa_cases(expr, kappa):
         lim = limit.subs(sub)
@@ -362,19 +376,26 @@ class VariationOfConstants:
         return _to_json(self)
 
 
-@lru_cache(maxsize=32)
-def variation_of_constants(schedule: Schedule | None = None) -> VariationOfConstants:
-    r"""Verify :math:`Z_t = \sigma(t)[Z_1/\sigma(1) - \int_t^1 (m(\alpha/\sigma)' + e/\sigma)\,ds]`
-    by differentiation, and derive
-    :math:`Z_0 - X_k = -\lim\sigma(t)\int_t^1 e/\sigma\,ds` for :math:`m\equiv X_k`."""
-    schedule = schedule or generic_schedule()
-    b, x = _velocity_in_m(schedule)
+def _voc_formula(schedule: Schedule) -> sp.Expr:
+    r""":math:`\sigma(t)[Z_1/\sigma(1) - \int_t^1 (m(\alpha/\sigma)' + e/\sigma)\,ds]`."""
     sig = schedule.sigma
     m_f, e_f = sp.Function("m"), sp.Function("e")
     ell = schedule.alpha / sig
     integrand = (m_f(T) * sp.diff(ell, T) + e_f(T) / sig).subs(T, _S)
     sig1 = sig.subs(T, 1)
-    Z = sig * (_Z1 / sig1 - sp.Integral(integrand, (_S, T, 1)))
+    return sig * (_Z1 / sig1 - sp.Integral(integrand, (_S, T, 1)))
+
+
+@persistent("estimation.variation_of_constants")
+def _voc_derived(schedule: Schedule) -> tuple[bool, bool, sp.Expr, sp.Expr, str]:
+    """(solves, terminal, committed rest, its limit, method) of :func:`variation_of_constants`
+    (symbolic only; cached: the formula holds an unevaluated integral, which is rebuilt instead)."""
+    b, x = _velocity_in_m(schedule)
+    sig = schedule.sigma
+    m_f, e_f = sp.Function("m"), sp.Function("e")
+    ell = schedule.alpha / sig
+    sig1 = sig.subs(T, 1)
+    Z = _voc_formula(schedule)
     rhs = b.subs({_M: m_f(T)}).subs(x, Z) + e_f(T)
     # Leibniz: d/dt int_t^1 F ds = -F(t); the remaining integral is a common unknown J
     J = sp.Symbol("J", real=True)
@@ -395,7 +416,17 @@ def variation_of_constants(schedule: Schedule | None = None) -> VariationOfConst
     else:
         limit = sp.limit(rest, T, 0, "+")
         method = f"{how}; committed limit by sympy"
-    return VariationOfConstants(schedule.name, Z, solves, terminal, rest, sp.simplify(limit), method)
+    return solves, terminal, rest, sp.simplify(limit), method
+
+
+@lru_cache(maxsize=32)
+def variation_of_constants(schedule: Schedule | None = None) -> VariationOfConstants:
+    r"""Verify :math:`Z_t = \sigma(t)[Z_1/\sigma(1) - \int_t^1 (m(\alpha/\sigma)' + e/\sigma)\,ds]`
+    by differentiation, and derive
+    :math:`Z_0 - X_k = -\lim\sigma(t)\int_t^1 e/\sigma\,ds` for :math:`m\equiv X_k`."""
+    schedule = schedule or generic_schedule()
+    solves, terminal, rest, limit, method = _voc_derived(schedule)
+    return VariationOfConstants(schedule.name, _voc_formula(schedule), solves, terminal, rest, limit, method)
 
 
 @dataclass(frozen=True)
@@ -468,24 +499,11 @@ def _quad_eacc(integrand_s: sp.Expr, sig: sp.Expr, t, digits: int = 30) -> mpmat
     return +value
 
 
-@lru_cache(maxsize=128)
-def accumulated_error_bound(schedule: Schedule, profile: str | sp.Expr, kappa: sp.Expr | None = None,
-                            symbolic: bool = True) -> AccumulatedError:
-    r""":math:`E_{\rm acc} = \lim\sigma(t)\int_t^1|g|/\sigma\,ds` (per unit spatial factor):
-    bounded 0, critical 1, growing :math:`+\infty`.
-
-    A profile :math:`g = \sigma^i\dot\sigma` is integrated by the substitution :math:`u=\sigma`
-    (:math:`\int_{\sigma(t)}^{\sigma(1)} u^{i-1}du`) and its limit taken as :math:`u\to0^+`;
-    otherwise ``sympy.integrate`` in :math:`s`; without a closed form (or ``symbolic=False``)
-    :math:`E_{\rm acc}(2^{-k})` is evaluated by ``mpmath.quad`` at 30 digits, marked numeric.
-    """
-    start = time.perf_counter()
-    label, g, tpl, kappa = _resolve(schedule, profile, kappa)
-    sig = schedule.sigma
-    cases = _kappa_cases(g, kappa)
-    if not all(_nonnegative(g, sub) for _, sub in cases):
-        g = sp.Abs(g)
-    integrand = (g / sig).subs(T, _S)
+@persistent("estimation.eacc_closed_form")
+def _eacc_closed_form(sig: sp.Expr, integrand: sp.Expr, tpl: tuple[sp.Expr, sp.Expr] | None,
+                      symbolic: bool) -> tuple[sp.Expr | None, sp.Expr | None, str]:
+    r"""The closed form of :math:`\sigma(t)\int_t^1` ``integrand`` ds and its limit :math:`t\to0^+`
+    (None, None without one; symbolic only, cached)."""
     expr = limit = None
     method = ""
     if symbolic and tpl is not None and tpl[1] == 1:
@@ -502,6 +520,42 @@ def accumulated_error_bound(schedule: Schedule, profile: str | sp.Expr, kappa: s
             expr = sp.simplify(expr) if not expr.has(sp.Piecewise) else expr
             limit = sp.limit(expr, T, 0, "+")
             method = "sympy integrate in s; sympy limit t -> 0+"
+    return expr, limit, method
+
+
+def _eacc_integrand(schedule: Schedule, profile: str | sp.Expr, kappa: sp.Expr | None):
+    r"""(label, template exponents, kappa, kappa cases, :math:`|g|/\sigma` in s)."""
+    label, g, tpl, kappa = _resolve(schedule, profile, kappa)
+    cases = _kappa_cases(g, kappa)
+    if not all(_nonnegative(g, sub) for _, sub in cases):
+        g = sp.Abs(g)
+    return label, tpl, kappa, cases, (g / schedule.sigma).subs(T, _S)
+
+
+@lru_cache(maxsize=128)
+def accumulated_error_limit(schedule: Schedule, profile: str | sp.Expr,
+                            kappa: sp.Expr | None = None) -> sp.Expr | None:
+    r"""The symbolic :math:`E_{\rm acc}=\lim\sigma(t)\int_t^1|g|/\sigma\,ds` of
+    :func:`accumulated_error_bound` (None without a closed form), without its numeric cross-checks."""
+    _, tpl, _, _, integrand = _eacc_integrand(schedule, profile, kappa)
+    return _eacc_closed_form(schedule.sigma, integrand, tpl, True)[1]
+
+
+@lru_cache(maxsize=128)
+def accumulated_error_bound(schedule: Schedule, profile: str | sp.Expr, kappa: sp.Expr | None = None,
+                            symbolic: bool = True) -> AccumulatedError:
+    r""":math:`E_{\rm acc} = \lim\sigma(t)\int_t^1|g|/\sigma\,ds` (per unit spatial factor):
+    bounded 0, critical 1, growing :math:`+\infty`.
+
+    A profile :math:`g = \sigma^i\dot\sigma` is integrated by the substitution :math:`u=\sigma`
+    (:math:`\int_{\sigma(t)}^{\sigma(1)} u^{i-1}du`) and its limit taken as :math:`u\to0^+`;
+    otherwise ``sympy.integrate`` in :math:`s`; without a closed form (or ``symbolic=False``)
+    :math:`E_{\rm acc}(2^{-k})` is evaluated by ``mpmath.quad`` at 30 digits, marked numeric.
+    """
+    start = time.perf_counter()
+    label, tpl, kappa, cases, integrand = _eacc_integrand(schedule, profile, kappa)
+    sig = schedule.sigma
+    expr, limit, method = _eacc_closed_form(sig, integrand, tpl, symbolic)
     checks: list[NumericCheck] = []
     numeric_limits: list[str] = []
     agreement = mpmath.mpf(0)
@@ -561,6 +615,7 @@ class CrossTerm:
 
 
 @lru_cache(maxsize=16)
+@persistent("estimation.cross_term")
 def cross_term(schedule: Schedule | None = None) -> CrossTerm:
     r"""The Pythagoras cross term vanishes: with target
     :math:`\dot\alpha x_0 + \dot\beta x_1 + \dot\gamma z`,
@@ -599,21 +654,25 @@ class TrainingExcess:
         return _to_json(self)
 
 
-@lru_cache(maxsize=128)
-def training_excess(schedule: Schedule, profile: str | sp.Expr,
-                    kappa: sp.Expr | None = None) -> TrainingExcess:
-    r"""The excess :math:`\mathbb E\int\lVert e\rVert^2\,dt` of :math:`b + e` over :math:`b` for
-    :math:`e = g(t)\lambda v(x)`: finite iff :math:`\int_0^1 g^2\,dt<\infty` (for a spatial factor
-    bounded above and below). Bounded: finite; critical, growing: infinite at :math:`t = 0`."""
-    label, g, tpl, kappa = _resolve(schedule, profile, kappa)
-    g2 = g**2
+@lru_cache(maxsize=64)
+@persistent("estimation.order_at_zero")
+def order_at_zero(expr: sp.Expr, name: str = "") -> sp.Expr:
+    r"""The order :math:`r` of the leading term :math:`C t^r` of ``expr`` as :math:`t\to0^+`
+    (:func:`~derivations.discretization.leading_term`; symbolic only, cached)."""
+    return leading_term(expr, T, name, ks=range(6, 15)).order
+
+
+@persistent("estimation.excess_closed_form")
+def _excess_closed_form(sig: sp.Expr, g2: sp.Expr, tpl: tuple[sp.Expr, sp.Expr] | None
+                        ) -> tuple[sp.Expr, sp.Expr, bool, str]:
+    r"""(order of :math:`g^2` at 0, :math:`\int_0^1g^2\,dt`, finite, method): symbolic only, cached."""
     if tpl is not None:  # g = sigma^i sigma'^j: orders add
-        p = leading_term(schedule.sigma, T, "sigma", ks=range(6, 15)).order
-        q_d = leading_term(sp.diff(schedule.sigma, T), T, "sigma'", ks=range(6, 15)).order
+        p = order_at_zero(sig, "sigma")
+        q_d = order_at_zero(sp.diff(sig, T), "sigma'")
         q = sp.simplify(2 * (tpl[0] * p + tpl[1] * q_d))
         how = "order of g^2 from ord sigma and ord sigma'"
     else:
-        q = leading_term(g2, T, "g^2", ks=range(6, 15)).order
+        q = order_at_zero(g2, "g^2")
         how = "leading term of g^2"
     at_one = sp.limit(g2, T, 1, "-")
     divergent = (q + 1).is_nonpositive
@@ -627,6 +686,36 @@ def training_excess(schedule: Schedule, profile: str | sp.Expr,
     else:
         integral, finite = sp.nan, False
         how += "; undecided"
+    return q, integral, finite, how
+
+
+@dataclass(frozen=True)
+class ExcessIntegral:
+    r"""The symbolic part of :class:`TrainingExcess`: :math:`g^2\sim Ct^q` and :math:`\int_0^1g^2\,dt`."""
+
+    order_at_zero: sp.Expr
+    integral: sp.Expr  # oo when divergent
+    finite: bool
+    method: str
+
+
+@lru_cache(maxsize=128)
+def excess_integral(schedule: Schedule, profile: str | sp.Expr,
+                    kappa: sp.Expr | None = None) -> ExcessIntegral:
+    r""":math:`\int_0^1 g^2\,dt` as in :func:`training_excess`, without its numeric cross-checks."""
+    _, g, tpl, _ = _resolve(schedule, profile, kappa)
+    return ExcessIntegral(*_excess_closed_form(schedule.sigma, g**2, tpl))
+
+
+@lru_cache(maxsize=128)
+def training_excess(schedule: Schedule, profile: str | sp.Expr,
+                    kappa: sp.Expr | None = None) -> TrainingExcess:
+    r"""The excess :math:`\mathbb E\int\lVert e\rVert^2\,dt` of :math:`b + e` over :math:`b` for
+    :math:`e = g(t)\lambda v(x)`: finite iff :math:`\int_0^1 g^2\,dt<\infty` (for a spatial factor
+    bounded above and below). Bounded: finite; critical, growing: infinite at :math:`t = 0`."""
+    label, g, tpl, kappa = _resolve(schedule, profile, kappa)
+    g2 = g**2
+    q, integral, finite, how = _excess_closed_form(schedule.sigma, g2, tpl)
     checks = []
     for lab, sub in _kappa_cases(g2, kappa):
         fn = sp.lambdify(T, g2.subs(sub), modules="mpmath")
@@ -657,3 +746,79 @@ def training_excess(schedule: Schedule, profile: str | sp.Expr,
                    "flow-matching loss excess")
     return TrainingExcess(schedule.name, label, kappa, g2, q, integral, finite, how, tuple(checks),
                           cross_term(generic_schedule()).zero, observation)
+
+
+# -- 6. a rotational error (LLY26-T7) ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RotationExample:
+    r"""One atom :math:`X=0` in :math:`\mathbb R^2`, linear schedule, :math:`e=t^{-3}J(x-\alpha X)`:
+    the path :math:`Z_t=t\,R(-\theta(t))Z_1`, :math:`\theta=(t^{-2}-1)/2`, its ODE residual, its
+    distance to :math:`X` and :math:`\lVert e\rVert\sigma/\dot\sigma` with their limits."""
+
+    theta: sp.Expr
+    residual: tuple[sp.Expr, ...]
+    solves: bool
+    norm: sp.Expr
+    endpoint: sp.Expr
+    ratio: sp.Expr
+    ratio_limit: sp.Expr
+
+    def to_json(self) -> dict[str, Any]:
+        return _to_json(self)
+
+
+@lru_cache(maxsize=1)
+@persistent("estimation.rotation_example")
+def rotation_example() -> RotationExample:
+    r""":math:`Z_t = t R(-\theta(t)) (1, 0)` under :math:`e = t^{-3} J Z_t` (one atom at 0, linear
+    schedule): the residual of :math:`Z' = b + e`, :math:`|Z_t| \to 0`, and
+    :math:`|e|\sigma/\dot\sigma \to \infty` (symbolic)."""
+    from .schedules import builtin_schedule
+
+    lin = builtin_schedule("linear")
+    D = derive(lin, 1, 2)
+    x = list(D.x)
+    b = [c.subs({D.X[0, 0]: 0, D.X[0, 1]: 0}) for c in D.velocity.components[0]]
+    theta = (T**-2 - 1) / 2
+    z1 = sp.Rational(1)
+    Zt = [T * sp.cos(theta) * z1, -T * sp.sin(theta) * z1]  # t R(-theta) (1, 0)
+    mu = T**-3
+    J = sp.Matrix([[0, -1], [1, 0]])
+    e = mu * (J * sp.Matrix(Zt))
+    sub = dict(zip(x, Zt, strict=True))
+    residual = tuple(sp.simplify(sp.diff(Zt[j], T) - (b[j].subs(sub) + e[j])) for j in range(2))
+    solves = all(r == 0 for r in residual)
+    norm = sp.simplify(sp.sqrt(sum(v**2 for v in Zt)))
+    endpoint = sp.limit(norm, T, 0, "+")
+    sig = lin.sigma
+    ratio = sp.simplify(sp.sqrt(sum(v**2 for v in e)) * sig / sp.diff(sig, T))
+    ratio_lim = sp.limit(ratio, T, 0, "+")
+    return RotationExample(theta, residual, solves, norm, endpoint, ratio, ratio_lim)
+
+
+# -- 7. the inverse-density blow-up (LLY25-C3) --------------------------------------------------------
+
+@lru_cache(maxsize=1)
+@persistent("estimation.inverse_density_blowup")
+def inverse_density_blowup() -> tuple[sp.Expr, bool, sp.Expr]:
+    r"""One atom, :math:`e=\lambda v\,e^{\lVert u\rVert^2/2}g(t)`, :math:`u=(Z-\alpha X)/\sigma`: the
+    component :math:`w=u\cdot v` solves :math:`\dot w=\lambda e^{c/2}(g/\sigma)e^{w^2/2}`, so
+    :math:`G=\int_w^{w_1}e^{-x^2/2}dx` obeys :math:`G'(w)e^{w^2/2}=-1` (``identity``); on the linear
+    schedule with :math:`X=0`, :math:`Z_1=0`, :math:`\lambda=1` the path blows up at :math:`t_*` where
+    :math:`\int_{t_*}^1ds/\sigma = G(-\infty)` (symbolic; returns ``(G, identity, t_*)``)."""
+    from .schedules import builtin_schedule
+
+    w, w1, x = sp.symbols("w w_1 x", real=True)
+    G = sp.integrate(sp.exp(-x**2 / 2), (x, w, w1))  # = lambda e^{c/2} int_t^1 g/sigma
+    # along w' = lambda e^{c/2} (g/sigma) e^{w^2/2}: d/dt G = -lambda e^{c/2} g/sigma, i.e.
+    # dG/dw * e^{w^2/2} = -1 identically
+    identity = sp.simplify(sp.diff(G, w) * sp.exp(w**2 / 2) + 1) == 0
+    # the exact counterexample: linear schedule, X = 0, Z_1 = 0, lambda = 1: int_t^1 ds/s = -log t
+    tt = sp.Symbol("t_star", positive=True)
+    lin = builtin_schedule("linear")
+    s = sp.Symbol("s", positive=True)
+    budget = sp.integrate((1 / lin.sigma).subs(T, s), (s, tt, 1))
+    rhs = G.subs({w1: 0}).subs(w, -sp.oo)
+    t_star = sp.solve(sp.Eq(budget, rhs), tt)[0]
+    return G, bool(identity), sp.simplify(t_star)

@@ -48,13 +48,13 @@ from sympy import stats
 
 from .cache import persistent
 from .fields import MixtureField, OracleDerivation, data_symbols, space_symbols
-from .identities import residual_is_zero
+from .identities import decide_reduced, reduce_residuals, residual_is_zero
 from .schedules import T, builtin_schedule
 
 __all__ = [
     "ALPHA", "SIGMA", "VAR", "PSI", "MU", "X_COORD", "CrossoverError", "SymbolicResult", "symbolic_result",
     "ComponentLaw", "component_law",
-    "GMMDerivation", "mean_symbols", "component_tweedie_residual", "tweedie_check",
+    "GMMDerivation", "posterior_mean_shifted", "mean_symbols", "component_tweedie_residual", "tweedie_check",
     "memorizing_limit_check", "single_gaussian_mmse", "conversion_factors", "vp_identities",
     "Crossover", "weighted_crossover", "continuous_crossover", "single_level_crossover",
     "crossover_slope", "paper_component_mean", "paper_component_mean_psi", "paper_mmse",
@@ -236,6 +236,14 @@ class GMMDerivation:
         return self.logits, tuple(sp.Symbol(f"p_{m}", positive=True) for m in range(self.M))
 
 
+@persistent("gmm.posterior_mean_shifted")
+def posterior_mean_shifted(M: int, d: int) -> tuple[sp.Expr, ...]:
+    r"""The entries of the max-shifted posterior mean (:meth:`MixtureField.shifted
+    <derivations.fields.MixtureField.shifted>`) of :class:`GMMDerivation` ``(M, d)`` with symbolic
+    means, :data:`VAR`, :data:`ALPHA`, :data:`SIGMA` (kept in the persistent cache: slow to derive)."""
+    return tuple(GMMDerivation(M, d).posterior_mean.shifted())
+
+
 def component_tweedie_residual(d: int = 2) -> sp.Matrix:
     r"""Per component: :math:`(x+\sigma^2\nabla\log\varphi_m)/\alpha-\mathbb E[x_0\mid x_t=x,m]`.
 
@@ -248,14 +256,21 @@ def component_tweedie_residual(d: int = 2) -> sp.Matrix:
     return tw - D.component_mean(0)
 
 
+@persistent("gmm.tweedie_reduced")
+def _tweedie_reduced(M: int, d: int) -> tuple:
+    """The reduced residuals (:func:`derivations.identities.reduce_residuals`) of Tweedie minus the
+    posterior mean for the explicit symbolic mixture (M, d), kernels replaced (kept: slow to derive)."""
+    D = GMMDerivation(M, d)
+    lhs, rhs = D.tweedie, D.posterior_mean.explicit()
+    return reduce_residuals([a - b for a, b in zip(lhs, rhs, strict=True)], D.kernels())
+
+
 def tweedie_check(M: int, d: int) -> SymbolicResult:
     """Tweedie equals the derived posterior mean for the explicit symbolic mixture (M, d)."""
     start = time.perf_counter()
-    D = GMMDerivation(M, d)
-    lhs, rhs = D.tweedie, D.posterior_mean.explicit()
-    res = symbolic_result(f"tweedie-M{M}-d{d}", f"Tweedie = posterior mean, explicit mixture M={M}, d={d}",
-                          [a - b for a, b in zip(lhs, rhs, strict=True)], kernels=D.kernels())
-    return SymbolicResult(res.key, res.title, res.zero, res.method, time.perf_counter() - start)
+    zero, method = decide_reduced(_tweedie_reduced(M, d))
+    return SymbolicResult(f"tweedie-M{M}-d{d}", f"Tweedie = posterior mean, explicit mixture M={M}, d={d}",
+                          zero, method, time.perf_counter() - start)
 
 
 def memorizing_limit_check(n: int = 3, d: int = 2, subset: Sequence[int] | None = None,
@@ -265,8 +280,17 @@ def memorizing_limit_check(n: int = 3, d: int = 2, subset: Sequence[int] | None 
     :mod:`derivations.fields` (the Bayes posterior mean of the empirical measure of those atoms),
     per component and per logit, with :math:`\alpha,\sigma` of ``schedule``."""
     start = time.perf_counter()
-    atoms = data_symbols(n, d)
     rows = list(range(n)) if subset is None else list(subset)
+    zero, method = decide_reduced(_limit_reduced(n, d, tuple(rows), schedule))
+    what = "memorizing" if subset is None else f"partial (atoms {rows} of {n})"
+    return SymbolicResult(f"s2-limit-{what}", f"s^2 -> 0 limit = oracle denoiser ({what}, d={d}, {schedule})",
+                          zero, method, time.perf_counter() - start)
+
+
+@persistent("gmm.limit_reduced")
+def _limit_reduced(n: int, d: int, rows: tuple[int, ...], schedule: str) -> tuple:
+    """The reduced residuals of :func:`memorizing_limit_check` (kept: the limits are slow)."""
+    atoms = data_symbols(n, d)
     chosen = sp.Matrix([list(atoms.row(i)) for i in rows])
     sch = builtin_schedule(schedule)
     D = GMMDerivation(len(rows), d, means=chosen, alpha=sch.alpha, sigma=sch.sigma)
@@ -276,10 +300,7 @@ def memorizing_limit_check(n: int = 3, d: int = 2, subset: Sequence[int] | None 
         comp = D.component_mean(m).applyfunc(lambda e: sp.limit(e, VAR, 0, "+"))
         residuals.extend(comp - oracle.denoiser.components[m])
         residuals.append(sp.limit(D.logits[m], VAR, 0, "+") - oracle.logits[m])
-    what = "memorizing" if subset is None else f"partial (atoms {rows} of {n})"
-    res = symbolic_result(f"s2-limit-{what}", f"s^2 -> 0 limit = oracle denoiser ({what}, d={d}, {schedule})",
-                          residuals)
-    return SymbolicResult(res.key, res.title, res.zero, res.method, time.perf_counter() - start)
+    return reduce_residuals(residuals)
 
 
 # -- 3. losses in other parameterizations ---------------------------------------------------------

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .cache import Unkeyable, cache_dir, cached, tree_key
 from .fields import OracleDerivation
 from .schedules import T
 from .statements import (
@@ -44,6 +45,8 @@ __all__ = [
     "NumericCheck",
     "identity",
     "residual_is_zero",
+    "reduce_residuals",
+    "decide_reduced",
     "check_symbolic",
     "check_numeric",
 ]
@@ -287,24 +290,74 @@ def replace_kernels(expr: sp.Expr, logits: tuple[sp.Expr, ...], ps: tuple[sp.Sym
     return expr.xreplace(mapping)
 
 
-def residual_is_zero(expr: sp.Expr, kernels: tuple | None = None) -> tuple[bool, str]:
-    """Decide ``expr == 0`` identically; returns (zero, method).
+#: most terms of an expanded numerator that :func:`residual_is_zero` still tries to ``simplify``
+_SIMPLIFY_TERMS = 400
 
-    ``kernels`` = (logits, symbols): each kernel is replaced by its symbol first.
-    """
+
+def _reduced_residual(expr: sp.Expr, kernels: tuple | None) -> tuple[sp.Expr, sp.Expr | None]:
+    """The expanded numerator of ``expr`` (kernels replaced) and, when it is not literally 0 and has
+    at most :data:`_SIMPLIFY_TERMS` terms, its ``simplify`` after ``expand_trig`` (else None)."""
     expr = expr.doit()
     if kernels:
         expr = replace_kernels(expr, *kernels)
     num, _den = sp.fraction(sp.together(expr))
     num = sp.expand(num, power_exp=False)
+    if num == 0 or len(sp.Add.make_args(num)) > _SIMPLIFY_TERMS:
+        return num, None
+    return num, sp.simplify(sp.expand_trig(num))
+
+
+def residual_is_zero(expr: sp.Expr, kernels: tuple | None = None) -> tuple[bool, str]:
+    """Decide ``expr == 0`` identically; returns (zero, method).
+
+    ``kernels`` = (logits, symbols): each kernel is replaced by its symbol first. The reduced
+    residual (:func:`_reduced_residual`, pure SymPy) is kept in the persistent cache under the
+    ``srepr`` of ``expr`` and ``kernels``; the decision is made here, from that reduced residual.
+    """
+    try:
+        key = tree_key(expr, kernels) if cache_dir() is not None else None
+    except Unkeyable:
+        key = None
+    if key is None:
+        num, simp = _reduced_residual(expr, kernels)
+    else:
+        num, simp = cached("residual", key, lambda: _reduced_residual(expr, kernels))
+    return _decide(num, simp)
+
+
+def _decide(num: sp.Expr, simp: sp.Expr | None) -> tuple[bool, str]:
+    """(zero, method) from a reduced residual (:func:`_reduced_residual`)."""
     if num == 0:
         return True, "numerator expands to 0"
     terms = sp.Add.make_args(num)
-    if len(terms) <= 400:
-        simp = sp.simplify(sp.expand_trig(num))
-        if simp == 0:
-            return True, "numerator simplifies to 0"
+    if len(terms) <= _SIMPLIFY_TERMS and simp == 0:
+        return True, "numerator simplifies to 0"
     return False, f"nonzero numerator with {len(terms)} terms"
+
+
+def reduce_residuals(residuals, kernels: tuple | None = None) -> tuple[tuple[sp.Expr, sp.Expr | None], ...]:
+    """The reduced residuals (:func:`_reduced_residual`) of ``residuals`` in order, up to the first
+    that is not proved 0: pure SymPy, for a caller's persistent cache; decide them with
+    :func:`decide_reduced`."""
+    out = []
+    for r in residuals:
+        out.append(_reduced_residual(sp.sympify(r), kernels))
+        if not _decide(*out[-1])[0]:
+            break
+    return tuple(out)
+
+
+def decide_reduced(reduced) -> tuple[bool, str]:
+    """(zero, method) for residuals reduced by :func:`reduce_residuals`, as :func:`residual_is_zero`
+    one by one would decide them: the first not proved 0 fails."""
+    method = "numerator expands to 0"
+    for num, simp in reduced:
+        ok, how = _decide(num, simp)
+        if not ok:
+            return False, how
+        if how != "numerator expands to 0":
+            method = how
+    return True, method
 
 
 def is_identically_zero(expr: sp.Expr) -> tuple[bool, str]:
@@ -347,34 +400,59 @@ class SymbolicCheck:
         return to_latex(self, delimiters=True)
 
 
-def check_symbolic(ident: Identity, D: OracleDerivation, scope: str = "component") -> SymbolicCheck:
-    """Decide the identity for ``D`` per component (all i) or for the explicit mixture."""
-    start = time.perf_counter()
+Reduced = tuple[tuple[int | None, sp.Expr, sp.Expr | None], ...]
+
+
+def _reduced_residuals(ident: Identity, D: OracleDerivation, scope: str) -> Reduced:
+    """The reduced residuals (:func:`_reduced_residual`) of ``ident`` for ``D``, in order, each with
+    its component index (None for the mixture), up to the first that is not proved 0."""
+    out: list[tuple[int | None, sp.Expr, sp.Expr | None]] = []
     if scope == "component":
-        zero, method = True, "numerator expands to 0"
         for i in range(D.n):
             for entry in ident.component(D, i):
-                ok, how = residual_is_zero(entry)
-                if not ok:
-                    zero, method = False, f"component {i}: {how}"
-                    break
-                if how != "numerator expands to 0":
-                    method = how
-            if not zero:
-                break
-        label = "component (all N)"
+                out.append((i, *_reduced_residual(entry, None)))
+                if not _decide(*out[-1][1:])[0]:
+                    return tuple(out)
     else:
         kernels = _kernel_symbols(D)
         lhs, rhs = ident.mixture(D)
-        zero, method = True, "numerator expands to 0"
         for a, b in zip(lhs, rhs, strict=True):
-            ok, how = residual_is_zero(a - b, kernels)
-            if not ok:
-                zero, method = False, how
+            out.append((None, *_reduced_residual(a - b, kernels)))
+            if not _decide(*out[-1][1:])[0]:
                 break
-            if how != "numerator expands to 0":
-                method = how
-        label = f"mixture N={D.n}, d={D.d}"
+    return tuple(out)
+
+
+def _cached_reduced_residuals(ident: Identity, D: OracleDerivation, scope: str) -> Reduced:
+    """:func:`_reduced_residuals`, kept in the persistent cache when ``ident`` is a registered
+    identity and ``D`` a plain derivation: the residuals are then derived from the identity's key,
+    the schedule, ``n``, ``d``, the training set ``X`` and the scope alone (and the code version:
+    an edit of any derivation misses)."""
+    if cache_dir() is None or type(D) is not OracleDerivation or ident not in IDENTITIES:
+        return _reduced_residuals(ident, D, scope)
+    try:
+        key = tree_key(ident.key, D.schedule, D.n, D.d, tuple(D.X), scope == "component")
+    except Unkeyable:
+        return _reduced_residuals(ident, D, scope)
+    return cached("identity-residuals", key, lambda: _reduced_residuals(ident, D, scope))
+
+
+def check_symbolic(ident: Identity, D: OracleDerivation, scope: str = "component") -> SymbolicCheck:
+    """Decide the identity for ``D`` per component (all i) or for the explicit mixture.
+
+    The residuals are reduced by :func:`_reduced_residuals` (cached:
+    :func:`_cached_reduced_residuals`); each is decided here (:func:`_decide`), the first that is not
+    proved 0 failing the check."""
+    start = time.perf_counter()
+    zero, method = True, "numerator expands to 0"
+    for i, num, simp in _cached_reduced_residuals(ident, D, scope):
+        ok, how = _decide(num, simp)
+        if not ok:
+            zero, method = False, how if i is None else f"component {i}: {how}"
+            break
+        if how != "numerator expands to 0":
+            method = how
+    label = "component (all N)" if scope == "component" else f"mixture N={D.n}, d={D.d}"
     return SymbolicCheck(ident.key, D.schedule.name, label, zero, method, time.perf_counter() - start)
 
 

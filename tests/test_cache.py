@@ -121,3 +121,31 @@ def test_the_tex_job_hits_the_cache_or_derives_beside_the_claims(tmp_path, monke
     with pytest.raises(RuntimeError, match="derivation failed"):  # derived again here, reported once
         failing.result()
     assert "Traceback" not in capfd.readouterr().err  # the child failed quietly
+
+
+def test_tree_keys_see_assumptions_and_structure():
+    x, xr = sp.Symbol("x"), sp.Symbol("x", real=True)
+    assert cache.tree_key(x + 1) == cache.tree_key(x + 1)
+    assert cache.tree_key(x + 1) != cache.tree_key(xr + 1)
+    assert cache.tree_key(x + 1) != cache.tree_key(x + 2)
+    assert cache.tree_key(x, None) != cache.tree_key(x)
+
+
+def test_cached_simplify_and_cse_give_the_fresh_values(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVERIFY_CACHE", str(tmp_path))
+    t = sp.Symbol("t", positive=True)
+    expr = (sp.sin(t) ** 2 + sp.cos(t) ** 2) * (t**2 - 1) / (t - 1)
+    fresh = sp.simplify(expr)
+    for _ in range(2):  # a miss, then a hit
+        assert sp.srepr(cache.simplified(expr)) == sp.srepr(fresh)
+    assert cache.lookup("simplify", cache.tree_key(expr))[0]
+    assert cache.simplified(expr + 1) != fresh  # another input, another entry
+    exprs = [sp.exp(t) * (t + 1) ** 2, sp.exp(t) / (t + 1) ** 2]
+    import inspect
+
+    plain = inspect.getsource(sp.lambdify([t], exprs, cse=True))
+    for _ in range(2):
+        assert inspect.getsource(sp.lambdify([t], exprs, cse=cache.common_subexpressions)) == plain
+    monkeypatch.setenv("MEMVERIFY_CACHE", "off")
+    assert cache.simplified(expr) == fresh
+    assert cache.common_subexpressions(exprs) == sp.cse(exprs, list=False)

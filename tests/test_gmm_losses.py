@@ -386,3 +386,19 @@ def test_stacked_memorizing_denoiser_matches_one_subset_at_a_time():
         for r in range(4):
             np.testing.assert_allclose(stacked[r], denoise(x[r], a, s, X[subsets[r]], 0.0), rtol=1e-12,
                                        atol=1e-13)
+
+
+def test_exp_shifted_is_numpy_exp_bit_for_bit():
+    from verify.gmm.denoisers import EXP_ZERO, exp_shifted
+
+    rng = np.random.default_rng(3)
+    for scale in (1.0, 50.0, 700.0, 1e4, 1e8):  # no underflow .. nearly one-hot
+        lg = -scale * rng.random((37, 53))
+        lg[::5, 3] = 0.0
+        lg[2, :4] = [EXP_ZERO, np.nextafter(EXP_ZERO, 0.0), -720.0, np.nan]
+        lg[3, 0] = -np.inf
+        want = np.exp(lg)
+        got = exp_shifted(lg.copy())
+        assert got.tobytes() == want.tobytes()
+        transposed = lg.T.copy().T  # not C-contiguous: plain exp
+        assert exp_shifted(transposed).tobytes() == want.tobytes()

@@ -166,6 +166,22 @@ def test_train_does_not_depend_on_the_number_of_blas_threads():
     assert np.array_equal(runs[0].history, runs[1].history)
 
 
+def test_measured_point_does_not_depend_on_the_process_blas_threads():
+    """measure_point trains and samples with TRAINING_BLAS_THREADS whatever the process has (a user's
+    OPENBLAS_NUM_THREADS, ``--jobs 1`` on many cores): the same record, bits and counts."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from verify.gmm.sweep import measure_point
+
+    setting = GMMSetting(30, 3, 50, seed=0)
+    config = SweepConfig(TrainingConfig.compressed(200, 8), 50, refine=False, resamples=100)
+    records = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(threads):
+            record = measure_point(setting, 40, config)
+        records.append({k: v for k, v in record.items() if not k.endswith("_seconds")})
+    assert records[0] == records[1]
+
+
 def _reference_train(data, M, config, seed):
     """The one-model loop train() replaced: loss_and_grad, Adam, then UpdateEMA, same seeds and draws."""
     train_x = np.asarray(data.train, dtype=float)

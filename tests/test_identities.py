@@ -216,3 +216,40 @@ def test_random_rational_point(seed):
     assert all(type(v) is Fraction for v in point.values())
     assert Fraction(1, 20) <= point["t"] <= Fraction(19, 20)
     assert all(-2 <= point[k] <= 2 for k in point if k != "t")
+
+
+def test_cached_residuals_decide_like_fresh_ones(tmp_path, monkeypatch):
+    """check_symbolic keeps the reduced residuals of registered identities in the persistent cache;
+    a hit decides exactly as a fresh reduction, and a wrong residual still fails from the cache."""
+    monkeypatch.setenv("MEMVERIFY_CACHE", str(tmp_path))
+    D = derive(builtin_schedule("linear"), 2, 1)
+    for key in ("regular-coordinates", "paper-score"):
+        for scope in ("component", "mixture"):
+            first = check_symbolic(ids.identity(key), D, scope)
+            second = check_symbolic(ids.identity(key), D, scope)
+            monkeypatch.setenv("MEMVERIFY_CACHE", "off")
+            fresh = check_symbolic(ids.identity(key), D, scope)
+            monkeypatch.setenv("MEMVERIFY_CACHE", str(tmp_path))
+            assert (first.zero, first.method) == (second.zero, second.method) == (fresh.zero, fresh.method)
+            assert first.zero
+    x = sp.Symbol("x", real=True)
+    for _ in range(2):
+        assert residual_is_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) == (True, "numerator simplifies to 0")
+        assert not residual_is_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1 + x / 10**9)[0]
+    # a wrong identity of the table (another code version: a miss) is refuted, here via a registered key
+    wrong = ids.Identity("regular-coordinates", "wrong", (), "",
+                         lambda D: (D.denoiser.explicit(), 2 * D.denoiser.explicit()),
+                         lambda D, i: D.X.row(i).T)
+    assert wrong not in ids.IDENTITIES
+    assert not check_symbolic(wrong, D, "component").zero
+    assert not check_symbolic(wrong, D, "mixture").zero
+
+
+def test_reduced_residuals_decide_like_residual_is_zero():
+    x = sp.Symbol("x", real=True)
+    good = [sp.expand((x + 1) ** 2) - x**2 - 2 * x - 1, sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1]
+    assert ids.decide_reduced(ids.reduce_residuals(good)) == (True, "numerator simplifies to 0")
+    bad = [*good, x / (x + 1) - 1, sp.Integer(0)]
+    reduced = ids.reduce_residuals(bad)
+    assert len(reduced) == 3  # stops at the first residual not proved 0
+    assert ids.decide_reduced(reduced) == residual_is_zero(x / (x + 1) - 1)

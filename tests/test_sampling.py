@@ -185,3 +185,70 @@ def test_error_parsing_accepts_exact_parameters():
     assert err.family == "critical" and err.scale == F(1, 2)
     with pytest.raises(SamplerError):
         run_sampler(_floats(TRIANGLE), [[0.0, 0.0]], SamplerSpec(builtin_schedule("linear"), "nonsense", 4))
+
+
+def _entrywise_balls(data, starts, spec, digits):
+    """Reference: the ball sampler written entry by entry (arb scalars, no matrix rows)."""
+    from flint import arb, arb_mat, ctx, fmpq
+
+    from verify.sampling.coefficients import compiled_schedule, time_grid
+
+    with ctx.workdps(digits):
+        times = time_grid(spec.steps, spec.t_start)
+        co = compiled_schedule(spec.schedule, spec.method).balls(times)
+        h = arb(fmpq(spec.h.numerator, spec.h.denominator))
+        X = [[arb(fmpq(v.numerator, v.denominator)) for v in row] for row in data]
+        Xm = arb_mat(X)
+        half = [sum((v * v for v in row), F(0)) / 2 for row in data]
+        Z = [[arb(fmpq(v.numerator, v.denominator)) for v in row] for row in starts]
+        for k in range(len(times)):
+            p = co["alpha"][k] / (co["sigma"][k] * co["sigma"][k])
+            q = co["alpha"][k] * co["alpha"][k] / (co["sigma"][k] * co["sigma"][k])
+            Zf, Xf = _floats([[v.mid() for v in row] for row in Z]), _floats(data)
+            half_f = np.array([float(v) for v in half])
+            tops = np.argmax(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * half_f, 1)
+            weights = []
+            for zr, top in zip(Z, tops, strict=True):
+                Dt = arb_mat([[X[j][c] - X[top][c] for j in range(len(X))] for c in range(len(zr))])
+                g = (arb_mat([zr]) * Dt).tolist()[0]
+                gaps = [arb(fmpq((hj - half[top]).numerator, (hj - half[top]).denominator)) for hj in half]
+                E = [(p * gj - q * gap).exp() if j != top else arb(1)
+                     for j, (gj, gap) in enumerate(zip(g, gaps, strict=True))]
+                total = sum(E[1:], E[0])
+                weights.append([e / total for e in E])
+            m = (arb_mat(weights) * Xm).tolist()
+            A, C = 1 - h * co["a"][k], -h * co["c"][k]
+            Z = [[A * z + C * mj for z, mj in zip(zr, mr, strict=True)] for zr, mr in zip(Z, m, strict=True)]
+        return Z
+
+
+@pytest.mark.parametrize("name", ["linear-brownian", "trigonometric"])
+def test_ball_rows_are_the_entrywise_balls(name):
+    """The row-matrix ball sampler gives the very balls (midpoints and radii) of the entrywise
+    formulas: e.g. p * g in that order (arb_mul is not symmetric in its radius)."""
+    rng = np.random.default_rng(3)
+    data = [[F(v) for v in row] for row in rng.standard_normal((12, 3))]
+    starts = [[F(v) for v in row] for row in 2 * rng.standard_normal((5, 3))]
+    spec = SamplerSpec(builtin_schedule(name), "euler", 8, F(1, 2))
+    got = run_sampler(data, starts, spec, digits=40).endpoints
+    want = _entrywise_balls(data, starts, spec, 40)
+    for gr, wr in zip(got, want, strict=True):
+        for a, b in zip(gr, wr, strict=True):
+            assert (a.mid().man_exp(), a.rad().man_exp()) == (b.mid().man_exp(), b.rad().man_exp())
+
+
+def test_brownian_balls_are_shared_but_fresh_lists():
+    """The balls of the same draws are computed once per precision: equal balls, fresh row lists,
+    and another precision gives other balls."""
+    from flint import ctx
+
+    paths = BrownianPaths(5, paths=2, d=3, fine_steps=6)  # r = 3: an inexact 1/sqrt(r)
+    with ctx.workdps(30):
+        first = paths.normal_balls(2, 1)
+        first[0][0] = None
+        again = BrownianPaths(5, paths=2, d=3, fine_steps=6).normal_balls(2, 1)
+        assert again[0][0] is not None
+    with ctx.workdps(60):
+        finer = paths.normal_balls(2, 1)
+    for a, b in zip(again[1], finer[1], strict=True):
+        assert a.overlaps(b) and float(b.rad()) < float(a.rad())

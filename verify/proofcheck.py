@@ -214,10 +214,11 @@ class _Step:
         finally:
             ctx.cap = old_cap
         low, power = arb(0), arb(1)
+        fcs = [f.coeffs() for f in field]
         for mm in range(self.L):
             vec = []
             for j in range(d):
-                fc = field[j].coeffs()
+                fc = fcs[j]
                 fj = fc[mm] if mm < len(fc) else arb(0)
                 zj = (mm + 1) * Z[mm + 1][j] if mm + 1 <= p else arb(0)
                 vec.append(zj - fj)

@@ -129,14 +129,11 @@ def _live(ctx: RunContext, records: dict[str, Any]) -> tuple[Evidence | None, st
         if math.isfinite(gap) else None, data={"transition": t.to_json()}), ""
 
 
-def _blas_threads_now() -> int | None:
-    """The BLAS threads of this process (what EDGE-PT's cell was trained with in it)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:  # pragma: no cover
-        return None
-    info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return int(info[0]["num_threads"]) if info else None
+def _blas_threads_now() -> int:
+    """The BLAS threads EDGE-PT's cell was trained with in this process (training fixes them)."""
+    from ..gmm.training import TRAINING_BLAS_THREADS
+
+    return TRAINING_BLAS_THREADS
 
 
 def check_edge_45_paper(ctx: RunContext) -> ClaimResult:

@@ -61,11 +61,11 @@ def _symbolic(results, claim: str) -> list[Evidence]:
 def _compiled_posterior_mean(M: int, d: int):
     """The derived posterior mean (max-shifted softmax) as a numpy function of
     (x_1..x_d, alpha, sigma, s2, mu_11..mu_Md)."""
-    from derivations.gmm import ALPHA, SIGMA, VAR, GMMDerivation
+    from derivations.gmm import ALPHA, SIGMA, VAR, GMMDerivation, posterior_mean_shifted
 
     D = GMMDerivation(M, d)
     args = [*D.x, ALPHA, SIGMA, VAR, *list(D.means)]
-    return sp.lambdify(args, list(D.posterior_mean.shifted()), modules="numpy", cse=True)
+    return sp.lambdify(args, list(posterior_mean_shifted(M, d)), modules="numpy", cse=True)
 
 
 def _den_lambdify(ctx: RunContext) -> Evidence:

@@ -16,6 +16,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from derivations.cache import cached, common_subexpressions, simplified, tree_key
 from derivations.fields import derive
 from derivations.identities import check_numeric, check_symbolic, identity
 from derivations.schedules import BUILTIN_SCHEDULES, T, builtin_schedule, generic_schedule
@@ -95,16 +96,20 @@ _U = sp.Symbol("u", positive=True)
 
 def _u_velocity(schedule, n: int, d: int):
     r"""The flow in :math:`u=\sqrt{1-t}`: :math:`dZ/du = -2u\,b(Z, 1-u^2)`, simplified per
-    component so that an integrable singularity of :math:`\dot\alpha` at :math:`t=1` cancels."""
+    component so that an integrable singularity of :math:`\dot\alpha` at :math:`t=1` cancels
+    (each ``simplify`` kept in the persistent cache under the ``srepr`` of its input)."""
     D = derive(schedule, n, d)
     field = D.velocity
     sub = {T: 1 - _U**2}
-    logits = tuple(sp.simplify(e.subs(sub)) for e in field.logits)
-    comps = tuple(sp.Matrix([sp.simplify(-2 * _U * c.subs(sub)) for c in comp])
+    logits = tuple(simplified(e.subs(sub)) for e in field.logits)
+    comps = tuple(sp.Matrix([simplified(-2 * _U * c.subs(sub)) for c in comp])
                   for comp in field.components)
-    shifted = type(field)("velocity_u", logits, comps).shifted()
+    field_u = type(field)("velocity_u", logits, comps)
+    # the max-shifted form (derivations.fields: Max of the logits is slow) as derived from these trees
+    shifted = cached("fields.shifted", tree_key(logits, tuple(tuple(c) for c in comps)),
+                     lambda: list(field_u.shifted()))
     symbols = [*D.x, _U, *[D.X[i, j] for i in range(n) for j in range(d)]]
-    return sp.lambdify(symbols, list(shifted), modules="mpmath", cse=True)
+    return sp.lambdify(symbols, shifted, modules="mpmath", cse=common_subexpressions)
 
 
 def _rk4(fn, z0, u_end, steps: int, data_flat, path: list | None = None):

@@ -123,8 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``memverify`` console script."""
     # The batch samplers multiply many small matrices; a multithreaded BLAS only adds contention
     # there (4-5x slower on a shared 2-core machine). A user's own setting wins.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    blas_vars = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    user_set = any(var in os.environ for var in blas_vars)
+    for var in blas_vars:
+        os.environ.setdefault(var, "1")  # for the processes this one starts
+    if not user_set and "numpy" in sys.modules:  # loaded already (by an import above): limit its pool now
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
     try:
         # numerical warnings (overflow in an exp that is then discarded, ...) are not for the terminal
         with _terminations_unwind(), warnings.catch_warnings():

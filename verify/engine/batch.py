@@ -157,24 +157,57 @@ def tail_certificate_np(rho: np.ndarray, ell0: np.ndarray, a: np.ndarray, lam: n
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(mask, 2 * a / lam, np.inf).min(axis=1)
         base = np.where(rho > 0, rho, ell0 * ratio / 8)
-        for plus, j in _radius_factors():
-            idx = np.flatnonzero(todo)
-            if idx.size == 0:
-                break
-            b = base[idx]
-            R = b + b / (1 << j) if plus else b * (1 << j)
-            r0, l0, m = rho[idx], ell0[idx, None], mask[idx]
-            slope = 2 * l0 * a[idx] - R[:, None] * lam[idx]
-            ok = (R > r0) & np.all((slope > 0) | ~m, axis=1)
-            terms = D[idx] * np.exp(-(l0 * l0 * a[idx] - l0 * R[:, None] * lam[idx])) / slope
-            total = np.where(m & (slope > 0), terms, 0.0).sum(axis=1)
-            slack = R - r0 - total
-            ok &= slack > 0
-            hit = idx[ok]
-            R_out[hit] = R[ok]
-            slack_out[hit] = slack[ok]
-            todo[hit] = False
+        # short sums (fewer than 8 terms, added left to right): every radius in one pass
+        search = _first_radius if a.shape[1] < 8 else _radius_loop
+        search(todo, rho, ell0, base, a, lam, D, mask, R_out, slack_out)
     return R_out, slack_out
+
+
+def _radius_loop(todo: np.ndarray, rho, ell0, base, a, lam, D, mask, R_out, slack_out) -> None:
+    """The radii of :func:`_radius_factors` in turn, for the problems still ``todo``; the first
+    radius that meets the lemma is written to ``R_out``/``slack_out``."""
+    for plus, j in _radius_factors():
+        idx = np.flatnonzero(todo)
+        if idx.size == 0:
+            break
+        b = base[idx]
+        R = b + b / (1 << j) if plus else b * (1 << j)
+        r0, l0, m = rho[idx], ell0[idx, None], mask[idx]
+        slope = 2 * l0 * a[idx] - R[:, None] * lam[idx]
+        ok = (R > r0) & np.all((slope > 0) | ~m, axis=1)
+        terms = D[idx] * np.exp(-(l0 * l0 * a[idx] - l0 * R[:, None] * lam[idx])) / slope
+        total = np.where(m & (slope > 0), terms, 0.0).sum(axis=1)
+        slack = R - r0 - total
+        ok &= slack > 0
+        hit = idx[ok]
+        R_out[hit] = R[ok]
+        slack_out[hit] = slack[ok]
+        todo[hit] = False
+
+
+def _first_radius(todo: np.ndarray, rho, ell0, base, a, lam, D, mask, R_out, slack_out) -> None:
+    """:func:`_radius_loop` with every radius in one array pass: the same float64 operations per
+    radius and problem (fewer than 8 terms, so each row sum adds left to right whatever the array's
+    shape); the first radius that holds wins."""
+    idx = np.flatnonzero(todo)
+    factors = _radius_factors()
+    b = base[idx]
+    R = np.array([b + b / (1 << j) if plus else b * (1 << j) for plus, j in factors])  # radii x B
+    r0, l0, m = rho[idx], ell0[idx, None], mask[idx]
+    A, L = a[idx], lam[idx]
+    RL = R[:, :, None] * L  # R lam, radii x B x K
+    slope = 2 * l0 * A - RL
+    ok = (R > r0) & np.all((slope > 0) | ~m, axis=2)
+    terms = D[idx] * np.exp(-(l0 * l0 * A - l0 * R[:, :, None] * L)) / slope
+    shape = terms.shape
+    total = np.where(m & (slope > 0), terms, 0.0).reshape(-1, shape[2]).sum(axis=1).reshape(shape[:2])
+    slack = R - r0 - total
+    ok &= slack > 0
+    hit = ok.any(axis=0)
+    first = np.argmax(ok, axis=0)[hit]
+    cols = np.flatnonzero(hit)
+    R_out[idx[hit]] = R[first, cols]
+    slack_out[idx[hit]] = slack[first, cols]
 
 
 # -- the data: locations, nearest-neighbour lemma terms, field --------------------------------------

@@ -49,6 +49,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import repeat
+from operator import mul, sub
 
 from flint import arb, arb_mat, arb_series, ctx
 
@@ -124,22 +126,13 @@ def _composition_capped(geo: Geometry, k: int, active: tuple[int, ...], Z: list[
     d = geo.d
     na = len(active)
     Xa = geo.submatrix(active)
-    Zm = arb_mat(d, p + 1)
-    for n in range(p + 1):
-        for j in range(d):
-            Zm[j, n] = Z[n][j]
+    Zm = arb_mat(Z).transpose()  # d x (p + 1), column n = Z_n (exact copies)
     XkZ = arb_mat([xk]) * Zm
     A = Xa * Zm - arb_mat([[1]] * na) * XkZ  # <Z_n, D_i>
     width = p + 2  # G has p + 2 non-zero coefficients (l <z, D> has degree p + 1)
     if length < width:
         raise ValueError(f"the defect series (length {length}) must hold the logits' degree {p + 1}")
-    pad = arb_mat(p + 1, width)
-    shift = arb_mat(p + 1, width)
-    for n in range(p + 1):
-        if n < width:
-            pad[n, n] = 1
-        if n + 1 < width:
-            shift[n, n + 1] = 1
+    pad, shift = _pad_shift(p + 1, width)
     c2 = arb_mat(1, width)
     for n, v in enumerate((ell0 * ell0, 2 * ell0 * H, H * H)):
         if n < width:
@@ -157,15 +150,43 @@ def _composition_capped(geo: Geometry, k: int, active: tuple[int, ...], Z: list[
     F = []
     for j in range(d):
         f = _known(arb_series([P[j, n] for n in range(length)], prec=length) * inv, length)
-        F.append([H * v for v in f])
+        F.append(list(map(mul, repeat(H, length), f)))
     delta_norms = []
-    for n in range(length):
-        nxt = Z[n + 1] if n + 1 <= p else None
-        delta_norms.append(norm_upper([((n + 1) * nxt[j] if nxt is not None else arb(0)) - F[j][n]
-                                       for j in range(d)]))
-    Gabs = arb_mat([[_ZERO] + [abs(v).upper() for v in flat[i * width + 1:(i + 1) * width]]
+    for n, F_n in enumerate(zip(*F, strict=True)):  # F_n = (F_{j,n})_j
+        # delta_n = (n + 1) Z~_{n+1} - F_n (Z~_{n+1} = 0 beyond the degree p: |delta_n| = |F_n|)
+        delta = map(sub, map(mul, repeat(n + 1, d), Z[n + 1]), F_n) if n < p else F_n
+        delta_norms.append(_norm_upper_rounded(delta))
+    Gabs = arb_mat([[_ZERO] + [v.abs_upper() for v in flat[i * width + 1:(i + 1) * width]]
                     for i in range(na)])
     return _Series(delta_norms, [Gm[i, 0] for i in range(na)], Gabs)
+
+
+def _pad_shift(rows: int, width: int) -> tuple[arb_mat, arb_mat]:
+    """The 0/1 matrices that place a series' coefficients at degree ``n`` (pad) and ``n + 1``
+    (shift), built once per shape (read only)."""
+    key = (rows, width)
+    if key not in _PAD_SHIFT:
+        pad = arb_mat(rows, width)
+        shift = arb_mat(rows, width)
+        for n in range(rows):
+            if n < width:
+                pad[n, n] = 1
+            if n + 1 < width:
+                shift[n, n + 1] = 1
+        _PAD_SHIFT[key] = (pad, shift)
+    return _PAD_SHIFT[key]
+
+
+_PAD_SHIFT: dict[tuple[int, int], tuple[arb_mat, arb_mat]] = {}
+
+
+def _norm_upper_rounded(vec) -> arb:
+    r""":func:`.geometry.norm_upper` for balls already rounded to the working precision (results of
+    ball arithmetic at ``ctx.prec``), where ``abs_upper`` is the same bound as ``abs(v).upper()``."""
+    total = arb(0)
+    for v in vec:
+        total += v.abs_upper() ** 2
+    return total.sqrt().upper()
 
 
 def _variation(series: _Series, radius: arb) -> list[arb]:
@@ -337,11 +358,13 @@ def validate_step(geo: Geometry, k: int, active: tuple[int, ...], centre: list[F
     if best is None:
         return None, "cauchy"
     tau, tail = best
+    if "norms" not in cache:
+        cache["norms"] = [norm_upper(Z[n]) for n in range(1, len(Z))]  # |Z~_n|, n >= 1
     move = arb(0)
     power = arb(1)
-    for n in range(1, len(Z)):
+    for norm in cache["norms"]:
         power *= u_b
-        move += norm_upper(Z[n]) * power
+        move += norm * power
     defect = (low + tail).upper()
     if not defect * u_b < arb(tol):
         return None, "defect"

@@ -61,6 +61,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import hypothesis
@@ -104,15 +105,28 @@ def t_start_for(schedule: str, method: str) -> Fraction:
 
 # -- strategies --------------------------------------------------------------------------------
 
+@cache
+def _atom_sets(d: int) -> st.SearchStrategy:
+    """Training sets of 2..4 atoms in R^d (one strategy object per d: building a composite strategy
+    parses its function's source, which cost more than drawing from it)."""
+    return training_sets(st.integers(2, 4), d, elements=_ATOMS)
+
+
+@cache
+def _tie_sets(d: int) -> st.SearchStrategy:
+    """Near ties in R^d without a far atom (one strategy object per d, as :func:`_atom_sets`)."""
+    return near_ties(d=d, max_k=12, far_atom=False, elements=_ATOMS)
+
+
 @st.composite
 def _generic(draw, d: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
-    data = draw(training_sets(st.integers(2, 4), d, elements=_ATOMS))
+    data = draw(_atom_sets(d))
     return data, draw(st.tuples(*[_STARTS] * d))
 
 
 @st.composite
 def _tie(draw, d: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
-    tie = draw(near_ties(d=d, max_k=12, far_atom=False, elements=_ATOMS))
+    tie = draw(_tie_sets(d))
     return tie.training_set, draw(st.sampled_from((tie.exact_tie_point, tie.offset_point)))
 
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from .data import GMMError, GMMSetting, generate
 from .sampling import DEFAULT_SAMPLES, ddim, memorized
-from .training import TrainingConfig, train
+from .training import TRAINING_BLAS_THREADS, TrainingConfig, train
 
 __all__ = ["GRIDS", "SweepConfig", "Transition", "CellResult", "first_pass_sizes", "refinement_sizes",
            "locate_transition", "predictions", "run_point", "run_cell", "run_sweep", "grid_settings",
@@ -267,15 +267,27 @@ def store_point(out: Path, setting: GMMSetting, config: SweepConfig, record: dic
     write_text_atomic(path, json.dumps(record, indent=1))
 
 
+def _blas_threads(threads: int):
+    """A context limiting the BLAS pool to ``threads`` (a no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a core dependency
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def measure_point(setting: GMMSetting, M: int, config: SweepConfig, data=None) -> dict[str, Any]:
     """Train one model, sample, measure: the (cell, M) record. A pure function of its arguments (all
     randomness is seeded by the cell), so it may run in any process or on any machine."""
     data = data if data is not None else generate(setting)
-    result = train(data, M, config.training, seed=setting.seed)
-    t0 = time.perf_counter()
-    samples = ddim(result.denoiser, _starts(setting, config.samples), config.training.grid(),
-                   config.training.schedule)
-    flags = memorized(samples, data.train)
+    with _blas_threads(TRAINING_BLAS_THREADS):
+        result = train(data, M, config.training, seed=setting.seed)
+        t0 = time.perf_counter()
+        samples = ddim(result.denoiser, _starts(setting, config.samples), config.training.grid(),
+                       config.training.schedule)
+        flags = memorized(samples, data.train)
     tail = max(1, len(result.history) // 10)
     return {"version": RESULT_VERSION, "setting": {"d": setting.d, "K": setting.K, "N": setting.N,
                                                    "var_star": setting.var_star, "seed": setting.seed},

@@ -58,7 +58,8 @@ from .data import GMMData, GMMError, paper_grid, process
 from .denoisers import MixtureDenoiser
 
 __all__ = ["TrainingConfig", "TrainingResult", "Adam", "UpdateEMA", "wsd_learning_rate", "init_means",
-           "loss_and_grad", "loss_and_grad_fast", "train", "DEFAULT_DRAWS", "DEFAULT_STEPS"]
+           "loss_and_grad", "loss_and_grad_fast", "train", "DEFAULT_DRAWS", "DEFAULT_STEPS",
+           "TRAINING_BLAS_THREADS"]
 
 #: Noise draws per training point and step (the authors: 100). Measured: R = 8 keeps the benchmark
 #: case (d = 50, N = 200, M = 160, 5 000 steps) well under 60 s on two shared cores.
@@ -75,6 +76,12 @@ PAPER_STEPS = 50_000
 #: ``exp`` off its slow underflow path and the products off subnormal numbers: a memorizing model
 #: (s near 0) has nearly all logits below :math:`-10^3`.
 LOGIT_FLOOR = -60.0
+
+#: BLAS threads of every measured model (training and sampling, :func:`~.sweep.measure_point`),
+#: whatever the process has: a threaded BLAS may split the matrix products differently, and training
+#: amplifies rounding, so the memorized counts (and the records of EDGE-45-PAPER) would depend on the
+#: number of cores.
+TRAINING_BLAS_THREADS = 1
 
 
 @dataclass(frozen=True)

@@ -460,7 +460,8 @@ def slope_across_cells(cells: Sequence[FitCell]) -> Slope:
 
 def numerics(blas_threads: int | None = None) -> dict[str, Any]:
     """What the bits of a training run depend on besides the code: numpy, the BLAS library (name,
-    version, kernel architecture) and the BLAS threads per worker (None: unknown, a remote cluster)."""
+    version, kernel architecture) and the BLAS threads of training (:data:`~.training.TRAINING_BLAS_THREADS`
+    whatever the worker has)."""
     out: dict[str, Any] = {"numpy": np.__version__, "blas": None, "blas_threads": blas_threads}
     try:
         from threadpoolctl import threadpool_info
@@ -649,10 +650,10 @@ def run_fit_grid(grid: str | FitGrid, out: Path, workers: int = 2, scheduler: st
             write_text_atomic(path, json.dumps(losses))
             say(f"losses of {result.setting.key()} measured")
         cells.append(_cell_record(result, losses))
-    from ..parallel import blas_threads
+    from .training import TRAINING_BLAS_THREADS
 
     records = records_json(g.name, config, cells, g.test_fraction, 0, command,
-                           blas_threads(workers) if scheduler is None else None)
+                           TRAINING_BLAS_THREADS if scheduler is None else None)
     write_records(Path(out) / RECORDS_NAME, records)
     analysis = analyse_records(records)
     summary = summary_json(analysis) | {

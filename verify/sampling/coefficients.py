@@ -94,6 +94,7 @@ def compiled_schedule(schedule, method: str, zeta=None) -> CompiledSchedule:
     :data:`derivations.stochastic.ZETA_FAMILIES`, or None (the schedule's own)."""
     import sympy as sp
 
+    from derivations.cache import common_subexpressions, simplified
     from derivations.codegen import compile_arb
     from derivations.schedules import T
     from derivations.stochastic import linear_drift, with_zeta
@@ -111,12 +112,13 @@ def compiled_schedule(schedule, method: str, zeta=None) -> CompiledSchedule:
             raise SamplerError(str(exc).strip("'\"")) from None
     drift = linear_drift(carried, "backward")
     sigma = schedule.sigma
-    exprs = {"alpha": schedule.alpha, "sigma": sigma, "dsigma": sp.simplify(sp.diff(sigma, T)),
+    exprs = {"alpha": schedule.alpha, "sigma": sigma, "dsigma": simplified(sp.diff(sigma, T)),
              "a": drift["a"], "c": drift["c"], "noise2": 2 * carried.diffusion}
     if method == "euler":
         exprs["noise2"] = sp.S.Zero
     if any(e.free_symbols - {T} for e in exprs.values()):
         raise SamplerError(f"schedule '{schedule.name}': coefficients must depend on t only")
     listed = [exprs[k] for k in NAMES]
-    fn_numpy = sp.lambdify([T], listed, modules="numpy", cse=True)
+    # cse from the persistent cache: the very code that cse=True generates
+    fn_numpy = sp.lambdify([T], listed, modules="numpy", cse=common_subexpressions)
     return CompiledSchedule(schedule.name, method, label, exprs, fn_numpy, compile_arb([T], listed))

@@ -167,8 +167,12 @@ class ConstantDirectionError:
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
         out = np.empty(Z.shape)
-        out[:] = self._profile_float(state) * _float_direction(self._floats, self.direction, Z.shape[1])
+        self.floats_into(out, Z, state)
         return out
+
+    def floats_into(self, out: np.ndarray, Z: np.ndarray, state: FieldState) -> None:
+        """:meth:`floats` written into ``out`` (same shape as ``Z``), bit for bit."""
+        out[:] = self._profile_float(state) * _float_direction(self._floats, self.direction, Z.shape[1])
 
     def balls(self, rows, state):
         g = self._profile_ball(state)
@@ -198,10 +202,16 @@ class InverseDensityError:
         return f"inverse-density:lambda={self.scale}{vec}"
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
+        out = np.empty(Z.shape)
+        self.floats_into(out, Z, state)
+        return out
+
+    def floats_into(self, out: np.ndarray, Z: np.ndarray, state: FieldState) -> None:
+        """:meth:`floats` written into ``out`` (same shape as ``Z``), bit for bit."""
         v = _float_direction(self._floats, self.direction, Z.shape[1])
         with np.errstate(over="ignore"):
             w = _float_of(self._floats, "scale", self.scale) * np.exp(-np.asarray(state.log_kernel_sum))
-        return w[:, None] * v[None, :]
+        np.multiply(w[:, None], v[None, :], out=out)
 
     def balls(self, rows, state):
         v = [_ball(q) for q in _direction(self.direction, len(rows[0]))]
@@ -254,14 +264,19 @@ class RandomSmoothError:
         return g * float(s.dsigma) / float(s.sigma) if self.profile == "critical" else g
 
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
+        out = np.empty(Z.shape)
+        self.floats_into(out, Z, state)
+        return out
+
+    def floats_into(self, out: np.ndarray, Z: np.ndarray, state: FieldState) -> None:
+        """:meth:`floats` written into ``out`` (same shape as ``Z``), bit for bit."""
         exact = self.features(Z.shape[1])
         a, w, phi = _cached(self._floats, Z.shape[1], exact, lambda: tuple(_frozen(v) for v in exact))
         arg = Z @ w.T
         arg += phi
-        out = np.cos(arg, out=arg) @ a
+        np.matmul(np.cos(arg, out=arg), a, out=out)
         out *= self._g_float(state)
         out /= self.modes
-        return out
 
     def balls(self, rows, state):
         a, w, phi = self.features(len(rows[0]))

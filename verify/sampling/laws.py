@@ -489,24 +489,28 @@ def gaussian_term(schedule, method: str, X: np.ndarray, run, *, zeta: Any = None
     Zs, ms = run.trace["Z"], run.trace["m"]  # (K, M, d)
     Z0 = np.asarray(run.endpoints)
     atom = ((ms[-1][:, None, :] - X[None]) ** 2).sum(-1).argmin(1)
-    eps = np.sqrt(((ms - X[atom][None]) ** 2).sum(-1))  # (K, M)
+    candidates = sorted({max(1, K >> q) for q in range(1, max(2, K.bit_length()))}, reverse=True)
+    # only tails of at most max(candidates) steps are tested: steps first..K-1 (the cumulative sum
+    # runs from the last step, so its entries there are those of the full sum)
+    first = K - candidates[0]
+    eps = np.sqrt(((ms[first:] - X[atom][None]) ** 2).sum(-1))  # (K - first, M)
     # P_k: product of the A of the steps after step k; bound_j = sum_{k in tail} |P_k C_k| eps_k
     after = np.ones(K)
     for i in range(K - 2, -1, -1):
         after[i] = after[i + 1] * A[i + 1]
-    weight = np.abs(after * C)[:, None] * eps  # (K, M)
-    tail_bound = np.cumsum(weight[::-1], axis=0)[::-1]  # tail_bound[i]: steps i..K-1
+    weight = np.abs(after * C)[first:, None] * eps  # (K - first, M)
+    tail_bound = np.cumsum(weight[::-1], axis=0)[::-1]  # tail_bound[i - first]: steps i..K-1
     full = one_atom_law(schedule, method, K, Fraction(spec.t_start), zeta, digits)
-    candidates = sorted({max(1, K >> q) for q in range(1, max(2, K.bit_length()))}, reverse=True)
     choice = None
     for j in candidates:
         law = one_atom_law(schedule, method, j, Fraction(spec.t_start) * j / K, zeta, digits)
         sv = math.sqrt(max(float(law.variance.mid()), 0.0))
-        ok = tail_bound[K - j] <= committed * sv if sv > 0 else np.zeros(len(Z0), dtype=bool)
+        ok = tail_bound[K - j - first] <= committed * sv if sv > 0 else np.zeros(len(Z0), dtype=bool)
         choice = (j, law, sv, ok)
         if ok.mean() >= share:
             break
     j, law, sv, ok = choice
+    tail = tail_bound[K - j - first]
     g, c, v = (float(law.gain.mid()), float(law.coefficient.mid()), float(law.variance.mid()))
     Ztj = Zs[K - j]
     resid = Z0 - g * Ztj - c * X[atom]
@@ -521,7 +525,7 @@ def gaussian_term(schedule, method: str, X: np.ndarray, run, *, zeta: Any = None
     det = np.sqrt(((g * Ztj[sel] + (c - 1) * X[atom][sel]) ** 2).sum(1))
     return GaussianTerm(K, j, Fraction(spec.t_start) * j / K, law.gain.str(12), law.coefficient.str(12),
                         law.variance.str(12), sv, math.sqrt(max(float(full.variance.mid()), 0.0)),
-                        int(sel.sum()), len(Z0), float(tail_bound[K - j][sel].max()) if sel.any() else 0.0,
+                        int(sel.sum()), len(Z0), float(tail[sel].max()) if sel.any() else 0.0,
                         (float(radial[0]), float(radial[1])), (float(pooled[0]), float(pooled[1])),
                         tuple(map(float, det)))
 

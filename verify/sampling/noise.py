@@ -26,6 +26,10 @@ __all__ = ["BrownianPaths"]
 #: recently used first.
 _RECENT: dict[tuple, np.ndarray] = {}
 RECENT_DRAWS, RECENT_BYTES = 2, 2**26
+#: Balls of recent coarse steps, (precision, ratio, paths, d, draws) -> balls, least recently used
+#: first; at most this many.
+_BALLS: dict[tuple, list] = {}
+RECENT_BALLS = 4096
 
 
 @dataclass
@@ -67,15 +71,24 @@ class BrownianPaths:
         return self.draws.reshape(steps, r, self.paths, self.d).sum(axis=1) / np.sqrt(r)
 
     def normal_balls(self, steps: int, k: int) -> list[list]:
-        r""":math:`\xi_k` for coarse step ``k`` as python-flint balls (exact sums, ball square root)."""
-        from flint import arb
+        r""":math:`\xi_k` for coarse step ``k`` as python-flint balls (exact sums, ball square root).
+
+        The balls of the same draws at the same precision are computed once per process (the
+        ball runs of several schedules share their Brownian paths)."""
+        from flint import arb, ctx
 
         from derivations.exact import to_arb
 
         r = self._ratio(steps)
         block = self.draws[k * r:(k + 1) * r].reshape(r, self.paths * self.d)
-        scale = 1 / to_arb(Fraction(r)).sqrt()
-        sums = [arb(_exact_sum(column)) * scale for column in block.T.tolist()]
+        key = (ctx.prec, r, self.paths, self.d, block.tobytes())  # the draws themselves, bit for bit
+        sums = _BALLS.pop(key, None)
+        if sums is None:
+            scale = 1 / to_arb(Fraction(r)).sqrt()
+            sums = [arb(_exact_sum(column)) * scale for column in block.T.tolist()]
+            while len(_BALLS) >= RECENT_BALLS:
+                del _BALLS[next(iter(_BALLS))]
+        _BALLS[key] = sums
         return [sums[p * self.d:(p + 1) * self.d] for p in range(self.paths)]
 
 

@@ -314,16 +314,22 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record: f
     half_sq = [sum((v * v for v in row), Fraction(0)) / 2 for row in Xq]
     half_e = [fmpq(v.numerator, v.denominator) for v in half_sq]
     # differences X_j - X_top and their exact half-norm gaps, per possible leader ``top``
-    diffs: dict[int, tuple[Any, list]] = {}
+    diffs: dict[int, tuple[Any, Any]] = {}
 
-    def centred(top: int) -> tuple[Any, list]:
+    def centred(top: int) -> tuple[Any, Any]:
         if top not in diffs:
             column = fmpq_mat(d, 1, [Xe[top, c] for c in range(d)])
-            diffs[top] = (arb_mat(XeT - column * ones), [arb(hj - half_e[top]) for hj in half_e])
+            gaps = [arb(hj - half_e[top]) for hj in half_e]
+            diffs[top] = (arb_mat(XeT - column * ones), arb_mat(1, N, gaps))
         return diffs[top]
 
     h = to_arb(spec.h)
-    Z = [_exact_balls(row) for row in Zq]
+    H = arb_mat(1, 1, [h])
+    # each state row Z_i is a 1 x d matrix; a 1 x 1 factor [[s]] times a row multiplies entrywise in
+    # the order s * z (arb_mul is not symmetric in its radius), sums and differences of rows are
+    # entrywise, and every matrix product here is classical (entry (i, j) a dot of row i and column
+    # j only): each ball is the one of the entrywise formulas in the comments
+    Z = [arb_mat(1, d, _exact_balls(row)) for row in Zq]
     Xf = np.array([[float(v) for v in row] for row in Xq])  # for choosing leaders only
     half_sq_f = np.array([float(v) for v in half_sq])
     one = arb(1)
@@ -335,45 +341,50 @@ def _run_balls(Xq, Zq, spec, co, times, err: ErrorField | None, paths, record: f
         # leader per row from a float64 look at the logits; any choice is exact, a good one keeps
         # the balls tight: weights are computed relative to the leader (centred softmax), so
         # their radii scale with the neglected weights, as the true sensitivity does
-        Zf = np.array([[float(v.mid()) for v in row] for row in Z])
+        Zf = np.array([[float(v) for v in row.entries()] for row in Z])  # float(v) is float(v.mid())
         with np.errstate(all="ignore"):  # a diverging path (non-finite ball) may lead with any atom
-            tops = np.argmax(np.nan_to_num(float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * half_sq_f,
-                                           nan=-np.inf), axis=1).tolist()
-        weights: list[list] = [[] for _ in range(M)]
+            logits = float(p.mid()) * (Zf @ Xf.T) - float(q.mid()) * half_sq_f
+            if not np.isfinite(logits).all():  # (nan_to_num is the identity on finite logits)
+                logits = np.nan_to_num(logits, nan=-np.inf)
+            tops = np.argmax(logits, axis=1).tolist()
+        m: list = [None] * M
         log_sums: list = [None] * M
+        P, Q = arb_mat(1, 1, [p]), arb_mat(1, 1, [q])
         for top in sorted(set(tops)):
-            rows = [i for i in range(M) if tops[i] == top]
             Dt, gaps = centred(top)
-            q_gaps = [q * g for g in gaps]
-            G = (arb_mat([Z[i] for i in rows]) * Dt).tolist()
-            for Gr, i in zip(G, rows, strict=True):
-                E = [(p * g - qg).exp() if j != top else one
-                     for j, (g, qg) in enumerate(zip(Gr, q_gaps, strict=True))]
+            q_gaps = Q * gaps
+            for i in (i for i in range(M) if tops[i] == top):
+                # E_j = exp(p <Z, X_j - X_top> - q (|X_j|^2 - |X_top|^2)/2), E_top = 1 exactly
+                E = list(map(arb.exp, (P * (Z[i] * Dt) - q_gaps).entries()))
+                E[top] = one
                 total = sum(E[1:], E[0])
-                weights[i] = [e_j / total for e_j in E]
+                m[i] = arb_mat(1, N, E) / total * Xm  # sum_j (E_j / total) X_j
                 if err is not None and err.needs_density:
                     # log sum_j exp(-|Z - alpha X_j|^2 / 2 sigma^2), from the leader's term
                     # d * d, not d ** 2: arb's power of a ball containing 0 is nan
-                    diff = [z - alpha * x for z, x in zip(Z[i], Xa[top], strict=True)]
+                    diff = [z - alpha * x for z, x in zip(Z[i].entries(), Xa[top], strict=True)]
                     dist2 = sum((v * v for v in diff), arb(0))
                     log_sums[i] = total.log() - dist2 / (2 * sigma2)
-        m = (arb_mat(weights) * Xm).tolist()
-        A, C = 1 - h * co["a"][k], -h * co["c"][k]
-        step = [[A * z + C * mj for z, mj in zip(zr, mr, strict=True)] for zr, mr in zip(Z, m, strict=True)]
-        e = None
+        A = arb_mat(1, 1, [1 - h * co["a"][k]])
+        C = arb_mat(1, 1, [-h * co["c"][k]])
+        step = [A * z + C * mi for z, mi in zip(Z, m, strict=True)]  # A z_j + C m_j
+        Zl = ml = e = None
+        if record or err is not None:
+            Zl, ml = [row.entries() for row in Z], [row.entries() for row in m]
         if err is not None:
-            e = err.balls(Z, FieldState(t, alpha, sigma, co["dsigma"][k], m,
-                                        log_sums if err.needs_density else None, True))
-            step = [[z - h * g for z, g in zip(zr, er, strict=True)] for zr, er in zip(step, e, strict=True)]
+            e = err.balls(Zl, FieldState(t, alpha, sigma, co["dsigma"][k], ml,
+                                         log_sums if err.needs_density else None, True))
+            step = [z - H * arb_mat(1, d, er) for z, er in zip(step, e, strict=True)]  # z_j - h e_j
         xi = paths.normal_balls(spec.steps, k) if paths is not None else None
-        for key, value in (("Z", Z), ("m", m), ("e", e), ("xi", xi)):
+        for key, value in (("Z", Zl), ("m", ml), ("e", e), ("xi", xi)):
             if key in record:
                 trace[key].append(value)
         Z = step
         if xi is not None:
             # 2 zeta >= 0; a ball around an exact 0 (e.g. cos(pi/2) at t = 1) keeps its part >= 0
-            amp = (co["noise2"][k] * h).nonnegative_part().sqrt()
-            Z = [[z + amp * x for z, x in zip(zr, xr, strict=True)] for zr, xr in zip(Z, xi, strict=True)]
+            amp = arb_mat(1, 1, [(co["noise2"][k] * h).nonnegative_part().sqrt()])
+            Z = [z + amp * arb_mat(1, d, xr) for z, xr in zip(Z, xi, strict=True)]  # z_j + amp xi_j
+    Z = [row.entries() for row in Z]
     diverged = np.array([not all(v.is_finite() for v in row) for row in Z])
     return Z, diverged, trace
 

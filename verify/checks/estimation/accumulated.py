@@ -116,18 +116,18 @@ def _bound_evidence(study: Study, name: str, family: str, method: str) -> tuple[
 def _eacc_is_infinite(name: str, family: str) -> bool:
     """Whether the derived E_acc is infinite: the growing profile, or the inverse-density family on a
     schedule with int_0 dt/sigma = oo (every path blows up, LLY25-C3)."""
-    from derivations.estimation import accumulated_error_bound
+    from derivations.estimation import accumulated_error_limit
 
     prof = PROFILE[family]
     if prof is None:
         return bool(sigma_order(schedule_named(name)) >= 1)
-    acc = accumulated_error_bound(schedule_named(name), prof, KAPPA if prof == "growing" else None)
-    return acc.limit is not None and acc.limit == sp.oo
+    limit = accumulated_error_limit(schedule_named(name), prof, KAPPA if prof == "growing" else None)
+    return limit is not None and limit == sp.oo
 
 
 def _eacc_limit(study: Study, name: str, family: str) -> Evidence | None:
     """E_acc^h -> E_acc (derived) for the constant-direction families."""
-    from derivations.estimation import accumulated_error_bound
+    from derivations.estimation import accumulated_error_limit
 
     prof = PROFILE[family]
     if family not in ("bounded", "critical", "growing"):
@@ -136,8 +136,8 @@ def _eacc_limit(study: Study, name: str, family: str) -> Evidence | None:
     M = study.starts.shape[0]
     i = FAMILY_KEYS.index(family)
     err = parse_error(FAMILIES[family])
-    acc = accumulated_error_bound(schedule_named(name), prof, KAPPA if prof == "growing" else None)
-    want = acc.limit * sp.Rational(err.scale.numerator, err.scale.denominator)
+    limit = accumulated_error_limit(schedule_named(name), prof, KAPPA if prof == "growing" else None)
+    want = limit * sp.Rational(err.scale.numerator, err.scale.denominator)
     meds = [float(np.median(runs.eacc[K][family_rows(i, M)])) for K in runs.steps]
     hs = [runs.h(K) for K in runs.steps]
     if want.is_finite:
@@ -152,7 +152,7 @@ def _eacc_limit(study: Study, name: str, family: str) -> Evidence | None:
     return Evidence(
         check=f"E_acc^h -> E_acc derived [{name}, {family}]",
         passed=True if ok else None,
-        detail=f"derived E_acc = lambda * {acc.limit} = {want}; median E_acc^h: "
+        detail=f"derived E_acc = lambda * {limit} = {want}; median E_acc^h: "
                + ", ".join(f"h = {h:.2e}: {m:.4g}" for h, m in zip(hs, meds, strict=True))
                + f"; |E_acc^h - E_acc| ~ h^({rate})" if want.is_finite else
                f"derived E_acc = {want}; median E_acc^h: "

@@ -11,8 +11,6 @@ import time
 import numpy as np
 import sympy as sp
 
-from derivations.schedules import T, builtin_schedule
-
 from ...registry import RunContext
 from ...sampling import parse_error
 from ...sampling.fitting import (
@@ -49,7 +47,7 @@ _TE_CACHE: dict[tuple, tuple[float, str]] = {}
 
 def _training_error(study: Study, name: str, family: str, seed: int) -> tuple[float, str]:
     """TE of one family on one schedule: closed form, Monte Carlo, or infinite with the reason."""
-    from derivations.estimation import training_excess
+    from derivations.estimation import excess_integral
 
     key = (name, family, seed)
     if key in _TE_CACHE:
@@ -58,7 +56,7 @@ def _training_error(study: Study, name: str, family: str, seed: int) -> tuple[fl
     err = parse_error(FAMILIES[family])
     prof = PROFILE[family]
     if family in ("bounded", "critical", "growing"):
-        te = training_excess(sch, prof, KAPPA if prof == "growing" else None)
+        te = excess_integral(sch, prof, KAPPA if prof == "growing" else None)
         v2 = float(np.sum(error_direction(err, 2) ** 2))
         if te.finite:
             val = float(te.integral) * float(err.scale) ** 2 * v2
@@ -96,7 +94,19 @@ def _measures(study: Study, name: str, family: str, seed: int) -> FitMeasures:
                        tuple(float(r) for r in runs.ratio[i]), note)
 
 
+_FIGURE: dict[int, tuple[Study, bytes]] = {}
+
+
 def _regimes_figure(study: Study, seed: int) -> bytes:
+    """The regimes figure (the same for LLY26-T6 and T7: drawn once per study object and seed)."""
+    hit = _FIGURE.get(seed)
+    if hit is None or hit[0] is not study:
+        _FIGURE.clear()
+        hit = _FIGURE[seed] = (study, _draw_regimes(study, seed))
+    return hit[1]
+
+
+def _draw_regimes(study: Study, seed: int) -> bytes:
     from ...figures.estimation import regimes_figure
 
     rows = []
@@ -143,11 +153,11 @@ def check_lly26_t6(ctx: RunContext) -> ClaimResult:
 
 
 def _tension(names: tuple[str, ...]) -> Evidence:
-    from derivations.estimation import training_excess
+    from derivations.estimation import excess_integral
 
     rows, ok = [], True
     for name in names:
-        te = training_excess(schedule_named(name), "critical")
+        te = excess_integral(schedule_named(name), "critical", None)
         ok = ok and not te.finite
         rows.append(f"{name}: int (sigma'/sigma)^2 dt = {te.integral} ({te.method})")
     return Evidence(
@@ -165,26 +175,11 @@ def _rotation_counterexample() -> Evidence:
     r"""One atom :math:`X=0` in :math:`\mathbb R^2`, linear schedule, :math:`e=t^{-3}J(x-\alpha X)`:
     :math:`Z_t=t\,R(-\theta(t))Z_1`, :math:`\theta=(t^{-2}-1)/2`, solves the ODE exactly, reaches
     :math:`X`, while :math:`\lVert e\rVert\sigma/\dot\sigma=|Z_1|/t\to\infty`."""
-    from derivations.fields import derive
+    from derivations.estimation import rotation_example
 
-    lin = builtin_schedule("linear")
-    D = derive(lin, 1, 2)
-    x = list(D.x)
-    b = [c.subs({D.X[0, 0]: 0, D.X[0, 1]: 0}) for c in D.velocity.components[0]]
-    theta = (T**-2 - 1) / 2
-    z1 = sp.Rational(1)
-    Zt = [T * sp.cos(theta) * z1, -T * sp.sin(theta) * z1]  # t R(-theta) (1, 0)
-    mu = T**-3
-    J = sp.Matrix([[0, -1], [1, 0]])
-    e = mu * (J * sp.Matrix(Zt))
-    sub = dict(zip(x, Zt, strict=True))
-    residual = [sp.simplify(sp.diff(Zt[j], T) - (b[j].subs(sub) + e[j])) for j in range(2)]
-    solves = all(r == 0 for r in residual)
-    norm = sp.simplify(sp.sqrt(sum(v**2 for v in Zt)))
-    endpoint = sp.limit(norm, T, 0, "+")
-    sig = lin.sigma
-    ratio = sp.simplify(sp.sqrt(sum(v**2 for v in e)) * sig / sp.diff(sig, T))
-    ratio_lim = sp.limit(ratio, T, 0, "+")
+    rot = rotation_example()
+    theta, residual, solves = rot.theta, list(rot.residual), rot.solves
+    norm, endpoint, ratio, ratio_lim = rot.norm, rot.endpoint, rot.ratio, rot.ratio_limit
     ok = solves and endpoint == 0 and ratio_lim == sp.oo
     return Evidence(
         check="the ratio definition alone is not sufficient: a rotational error with limsup |e| sigma/sigma' "

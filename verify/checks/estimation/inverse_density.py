@@ -76,11 +76,9 @@ class _OneAtom:
 def _one_atom_symbolic(names: tuple[str, ...]) -> _OneAtom:
     r"""One atom, :math:`e=\lambda v\,e^{\lVert u\rVert^2/2}g(t)`, :math:`u=(Z-\alpha X)/\sigma`: the
     component :math:`w=u\cdot v` solves :math:`\dot w=\lambda e^{c/2}(g/\sigma)e^{w^2/2}`."""
-    w, w1, lam, c, x = sp.symbols("w w_1 lambda c x", real=True)
-    G = sp.integrate(sp.exp(-x**2 / 2), (x, w, w1))  # = lambda e^{c/2} int_t^1 g/sigma
-    # along w' = lambda e^{c/2} (g/sigma) e^{w^2/2}: d/dt G = -lambda e^{c/2} g/sigma, i.e.
-    # dG/dw * e^{w^2/2} = -1 identically
-    identity = sp.simplify(sp.diff(G, w) * sp.exp(w**2 / 2) + 1) == 0
+    from derivations.estimation import inverse_density_blowup
+
+    _, identity, t_star = inverse_density_blowup()
     finite, values = {}, {}
     for name in names:
         sch = schedule_named(name)
@@ -90,13 +88,6 @@ def _one_atom_symbolic(names: tuple[str, ...]) -> _OneAtom:
             values[name] = _quad_inverse_sigma(sch)
         else:
             values[name] = "oo"
-    # the exact counterexample: linear schedule, X = 0, Z_1 = 0, lambda = 1: int_t^1 ds/s = -log t
-    tt = sp.Symbol("t_star", positive=True)
-    lin = builtin_schedule("linear")
-    s = sp.Symbol("s", positive=True)
-    budget = sp.integrate((1 / lin.sigma).subs(T, s), (s, tt, 1))
-    rhs = G.subs({w1: 0}).subs(w, -sp.oo)
-    t_star = sp.solve(sp.Eq(budget, rhs), tt)[0]
     from flint import arb
     from flint import ctx as fctx
 
@@ -107,7 +98,7 @@ def _one_atom_symbolic(names: tuple[str, ...]) -> _OneAtom:
         ball_text = ball.str(20, radius=True)
     finally:
         fctx.dps = old
-    return _OneAtom(identity, finite, values, sp.simplify(t_star), ball_text)
+    return _OneAtom(identity, finite, values, t_star, ball_text)
 
 
 def _blowup_time(schedule: Schedule, K: int) -> float:

@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivations.schedules import BUILTIN_SCHEDULES, Schedule, T, builtin_schedule
+from derivations.schedules import BUILTIN_SCHEDULES, Schedule, builtin_schedule
 
 from ...datasets import load_dataset
 from ...registry import RunContext
 from ...sampling import BrownianPaths, FieldState, SamplerError, SamplerSpec, parse_error, run_sampler
+from ...sampling.errors import ConstantDirectionError, InverseDensityError, RandomSmoothError
 from ...sampling.fitting import (
     accumulated_error,
     error_ratio,
@@ -57,6 +58,12 @@ COMMIT = "the trajectory commits to one training sample (lim m(Z_t, t) exists; n
 
 # -- the stacked error field and the tiled noise --------------------------------------------------------
 
+#: Error fields whose ``floats`` read no per-row entry of the state (``m``, ``log_kernel_sum``).
+_STATE_FREE = (ConstantDirectionError, RandomSmoothError)
+#: Error fields that can write their values into a slice (``floats_into``, the same bits as ``floats``).
+_INTO = (*_STATE_FREE, InverseDensityError)
+
+
 @dataclass
 class _Stacked:
     """Row block ``i`` (``block`` rows) gets error field ``fields[i]`` (None: no error)."""
@@ -75,11 +82,15 @@ class _Stacked:
     def floats(self, Z: np.ndarray, state: FieldState) -> np.ndarray:
         out = np.empty_like(Z)
         for i, f in enumerate(self.fields):
+            sl = slice(i * self.block, (i + 1) * self.block)
             if f is None:
-                out[i * self.block:(i + 1) * self.block] = 0.0
+                out[sl] = 0.0
+            elif type(f) in _STATE_FREE:  # reads t and the schedule values only: no per-row slices
+                f.floats_into(out[sl], Z[sl], state)
+            elif type(f) in _INTO:
+                f.floats_into(out[sl], Z[sl], self._sub(state, i)[1])
             else:
-                sl, st = self._sub(state, i)
-                out[sl] = f.floats(Z[sl], st)
+                out[sl] = f.floats(Z[sl], self._sub(state, i)[1])
         return out
 
     def balls(self, rows, state):
@@ -114,6 +125,13 @@ class _Tiled(BrownianPaths):
             base = BrownianPaths(self.seed, self.paths // self.copies, self.d, self.fine_steps).draws
             self._draws = np.tile(base, (1, self.copies, 1))
         return self._draws
+
+    def normals(self, steps: int) -> np.ndarray:
+        """The coarse normals of the ``paths // copies`` starts, repeated: the same values as summing
+        the repeated fine draws (each entry is the same sum of the same terms), 1/copies of the work."""
+        self._ratio(steps)
+        base = BrownianPaths(self.seed, self.paths // self.copies, self.d, self.fine_steps)
+        return np.tile(base.normals(steps), (1, self.copies, 1))
 
 
 # -- settings and the shared study ----------------------------------------------------------------------
@@ -345,9 +363,9 @@ def distance_to_limit(ends: np.ndarray, limits: np.ndarray) -> np.ndarray:
 
 
 def sigma_order(schedule: Schedule) -> sp.Expr:
-    from derivations.discretization import leading_term
+    from derivations.estimation import order_at_zero
 
-    return leading_term(schedule.sigma, T, "sigma", ks=range(6, 15)).order
+    return order_at_zero(schedule.sigma, "sigma")
 
 
 def format_number(x: float) -> str:

@@ -21,8 +21,8 @@ MUTANTS: list[Mutant] = [
            "the flow the proofs are about are wrong",
            kind="factor"),
     Mutant("ENG-DEFECT-ORDER", "engine", _EC,
-           "        delta_norms.append(norm_upper([((n + 1) * nxt[j] if nxt is not None else arb(0)) - F[j][n]",  # noqa: E501
-           "        delta_norms.append(norm_upper([(n * nxt[j] if nxt is not None else arb(0)) - F[j][n]",
+           "        delta = map(sub, map(mul, repeat(n + 1, d), Z[n + 1]), F_n) if n < p else F_n",
+           "        delta = map(sub, map(mul, repeat(n, d), Z[n + 1]), F_n) if n < p else F_n",
            _ENDPOINTS,
            "defect coefficients with n Z_(n+1) instead of (n+1) Z_(n+1) (the derivative of the "
            "predictor off by one)",
